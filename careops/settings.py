@@ -1,0 +1,115 @@
+"""Settings: `config/careops.toml` (documented defaults) overridden by `CAREOPS_*` variables.
+
+Read once through the cached `get_settings()`, never at import time. Nested sections are
+overridden with a double underscore: `CAREOPS_SMTP__PORT=2525`.
+"""
+
+from __future__ import annotations
+
+import os
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+from zoneinfo import ZoneInfo
+
+from pydantic import BaseModel, Field, SecretStr
+from pydantic_settings import (
+    BaseSettings,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+    TomlConfigSettingsSource,
+)
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_CONFIG = PROJECT_ROOT / "config" / "careops.toml"
+
+
+class SmtpSettings(BaseModel):
+    host: str = "127.0.0.1"
+    port: int = 8025
+    security: Literal["none", "starttls", "ssl"] = "none"
+    username: str | None = None
+    password: SecretStr | None = None
+    timeout_seconds: float = 10.0
+    pool_size: int = 4
+    sender: str = "careops <careops@localhost>"
+    max_attempts: int = 8
+    backoff_seconds: float = 30.0
+    lease_seconds: float = 300.0
+
+
+class CatcherSettings(BaseModel):
+    host: str = "127.0.0.1"
+    port: int = 8025
+    mail_dir: Path = Path("var/mail")
+
+
+class PrefectStackSettings(BaseModel):
+    host: str = "127.0.0.1"
+    port: int = 4200
+    work_pool: str = "careops"
+    home: Path = Path("var/prefect")
+
+
+class CallbackSettings(BaseModel):
+    monthly_callbacks: int = 12
+    quarterly_every_months: int = 3
+
+
+class FaultSettings(BaseModel):
+    file_within_minutes: int = 30
+    chase_every_minutes: int = 30
+    chase_limit: int = 4
+    analysis_working_days: int = 2
+    analysis_chase_every_hours: int = 24
+    analysis_chase_limit: int = 3
+    major_departments: list[str] = Field(default_factory=lambda: ["TS", "CS"])
+    minor_departments: list[str] = Field(default_factory=lambda: ["TS"])
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(
+        env_prefix="CAREOPS_", env_nested_delimiter="__", extra="ignore"
+    )
+
+    database_url: str = "sqlite:///var/careops.db"
+    timezone: str = "Asia/Shanghai"
+    default_locale: Literal["zh_CN", "en"] = "zh_CN"
+    calendar_dir: Path = Path("config/calendar")
+    templates_dir: Path = Path("templates")
+    ops_email: str = "ops@careops.local"
+    cs_head_email: str = "cs-head@careops.local"
+    leadership_emails: list[str] = Field(default_factory=lambda: ["leadership@careops.local"])
+    biz_email: str = "biz@careops.local"
+    base_url: str = "http://127.0.0.1:4200"
+    smtp: SmtpSettings = Field(default_factory=SmtpSettings)
+    catcher: CatcherSettings = Field(default_factory=CatcherSettings)
+    prefect: PrefectStackSettings = Field(default_factory=PrefectStackSettings)
+    callbacks: CallbackSettings = Field(default_factory=CallbackSettings)
+    faults: FaultSettings = Field(default_factory=FaultSettings)
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        config_file = Path(os.environ.get("CAREOPS_CONFIG", DEFAULT_CONFIG))
+        toml = TomlConfigSettingsSource(settings_cls, toml_file=config_file)
+        return (init_settings, env_settings, toml, file_secret_settings)
+
+    @property
+    def tz(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+    def path(self, relative: Path) -> Path:
+        """Resolve a configured path against the project root."""
+        return relative if relative.is_absolute() else PROJECT_ROOT / relative
+
+
+@lru_cache
+def get_settings() -> Settings:
+    return Settings()
