@@ -1,0 +1,147 @@
+"""Shared fixtures.
+
+- `db_url` / `engine` / `uow`: a migrated database, parametrised over SQLite and — when
+  `CAREOPS_TEST_DATABASE_URL` is set — PostgreSQL. Each pytest session creates its own
+  PostgreSQL database (so concurrent sessions never collide) and drops it at the end.
+  Tables are emptied before every test.
+- `smtp`: a real aiosmtpd server on loopback; `settings` points careops at it and at the db.
+- `prefect`: one session-scoped `prefect_test_harness`, requested only by flow tests.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+
+import pytest
+from sqlalchemy import Engine, create_engine, text
+from sqlalchemy.engine import make_url
+
+from careops.db.base import Base
+from careops.db.engine import get_engine, normalise_url
+from careops.db.migrate import upgrade
+from careops.db.uow import UnitOfWork
+from careops.settings import Settings, get_settings
+from tests.support.smtp import SmtpSink
+
+PG_ADMIN_URL = os.environ.get("CAREOPS_TEST_DATABASE_URL")
+
+
+def _backends() -> list[str]:
+    return ["sqlite", "postgres"] if PG_ADMIN_URL else ["sqlite"]
+
+
+@pytest.fixture(scope="session")
+def _sqlite_url(tmp_path_factory: pytest.TempPathFactory) -> str:
+    url = f"sqlite:///{tmp_path_factory.mktemp('db') / 'careops.db'}"
+    upgrade(url)
+    return url
+
+
+@pytest.fixture(scope="session")
+def _postgres_url() -> Iterator[str]:
+    assert PG_ADMIN_URL is not None
+    admin_url = make_url(normalise_url(PG_ADMIN_URL))
+    name = f"careops_test_{uuid.uuid4().hex[:10]}"
+    admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    url = admin_url.set(database=name).render_as_string(hide_password=False)
+    upgrade(url)
+    yield url
+    get_engine.cache_clear()
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
+
+
+@pytest.fixture(params=_backends())
+def db_url(request: pytest.FixtureRequest) -> str:
+    """A migrated, empty database URL — once per backend."""
+    url = request.getfixturevalue(f"_{request.param}_url")
+    _empty_tables(get_engine(url))
+    return url
+
+
+@pytest.fixture
+def sqlite_only_url(_sqlite_url: str) -> str:
+    """For tests whose subject does not depend on the backend (saves a PostgreSQL run)."""
+    _empty_tables(get_engine(_sqlite_url))
+    return _sqlite_url
+
+
+@pytest.fixture
+def postgres_url(request: pytest.FixtureRequest) -> str:
+    if not PG_ADMIN_URL:
+        pytest.skip("CAREOPS_TEST_DATABASE_URL is not set")
+    url = request.getfixturevalue("_postgres_url")
+    _empty_tables(get_engine(url))
+    return url
+
+
+def _empty_tables(engine: Engine) -> None:
+    tables = list(reversed(Base.metadata.sorted_tables))
+    with engine.begin() as conn:
+        if engine.dialect.name == "postgresql":
+            names = ", ".join(f'"{t.name}"' for t in tables)
+            conn.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+        else:
+            for table in tables:
+                conn.execute(table.delete())
+
+
+@pytest.fixture
+def engine(db_url: str) -> Engine:
+    return get_engine(db_url)
+
+
+@pytest.fixture
+def uow(engine: Engine) -> UnitOfWork:
+    return UnitOfWork(engine)
+
+
+@pytest.fixture(scope="session")
+def _smtp_server() -> Iterator[SmtpSink]:
+    sink = SmtpSink().start()
+    yield sink
+    sink.stop()
+
+
+@pytest.fixture
+def smtp(_smtp_server: SmtpSink) -> SmtpSink:
+    _smtp_server.clear()
+    return _smtp_server
+
+
+@pytest.fixture
+def settings(
+    db_url: str, smtp: SmtpSink, monkeypatch: pytest.MonkeyPatch, tmp_path
+) -> Iterator[Settings]:
+    """careops settings pointing at the test database and the test SMTP server.
+
+    Set through the environment, exactly as an operator would, so code that calls
+    `get_settings()` (tasks, flows, CLI) sees them too.
+    """
+    monkeypatch.setenv("CAREOPS_DATABASE_URL", db_url)
+    monkeypatch.setenv("CAREOPS_SMTP__HOST", smtp.host)
+    monkeypatch.setenv("CAREOPS_SMTP__PORT", str(smtp.port))
+    monkeypatch.setenv("CAREOPS_SMTP__BACKOFF_SECONDS", "0")
+    monkeypatch.setenv("CAREOPS_CATCHER__MAIL_DIR", str(tmp_path / "mail"))
+    get_settings.cache_clear()
+    yield get_settings()
+    get_settings.cache_clear()
+
+
+@pytest.fixture(scope="session")
+def prefect() -> Iterator[None]:
+    """A session-scoped Prefect test server; flow tests request it."""
+    from prefect.settings import PREFECT_FLOWS_HEARTBEAT_FREQUENCY, temporary_settings
+    from prefect.testing.utilities import prefect_test_harness
+
+    with temporary_settings({PREFECT_FLOWS_HEARTBEAT_FREQUENCY: None}), prefect_test_harness(
+        server_startup_timeout=120
+    ):
+        yield
+
+
