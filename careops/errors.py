@@ -1,0 +1,21 @@
+"""Errors that name what is wrong, for people to read (the CLI prints them without a traceback)."""
+
+
+class CareopsError(Exception):
+    """Base class: bad input or an impossible request, with a message a person can act on."""
+
+
+class NotFound(CareopsError):
+    """A referenced record (project, staff, callback, fault ...) does not exist."""
+
+
+class InvalidTransition(CareopsError):
+    """A state change the process does not allow (e.g. closing a closed fault)."""
+
+
+class TemplateError(CareopsError):
+    """A mail template is missing or needs a variable the caller did not provide."""
+
+
+class DeliveryError(CareopsError):
+    """The SMTP server could not be reached or refused the messages."""
