@@ -1,0 +1,131 @@
+"""`careops callbacks ...` and `careops preview callbacks`: R1 from the command line."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from typing import Annotated
+
+import typer
+from rich.table import Table
+
+from careops.bootstrap import get_calendar, get_mailer
+from careops.cli.common import console, reported_errors
+from careops.clock import local_today, utcnow
+from careops.db.engine import get_engine
+from careops.db.models import CallbackOutcome
+from careops.db.uow import UnitOfWork
+from careops.mail.delivery import deliver_pending
+from careops.months import Month
+from careops.rules.callbacks import due_dates
+from careops.services import callbacks as service
+from careops.services.call_lists import call_list_entries
+from careops.services.callback_planning import plan_month
+from careops.settings import get_settings
+
+app = typer.Typer(help="Customer callbacks (R1).", no_args_is_help=True)
+preview_app = typer.Typer(help="Show what the rules give, without touching the database.")
+
+MonthOption = Annotated[str | None, typer.Option(help="YYYY-MM (default: this month)")]
+
+
+def _month(text: str | None) -> Month:
+    return Month.parse(text) if text else Month.of(local_today(get_settings().tz))
+
+
+@preview_app.command("callbacks")
+def preview_callbacks(
+    delivered: Annotated[datetime, typer.Option(formats=["%Y-%m-%d"], help="Delivery date D")],
+    start: Annotated[datetime, typer.Option("--from", formats=["%Y-%m-%d"])],
+    end: Annotated[datetime, typer.Option("--to", formats=["%Y-%m-%d"])],
+    as_json: Annotated[bool, typer.Option("--json", help="Print a JSON array of ISO dates")] = False,
+) -> None:
+    """The callback due dates R1 gives a project delivered on --delivered, between --from and --to."""
+    with reported_errors():
+        dues = due_dates(delivered.date(), start.date(), end.date(), get_calendar())
+    if as_json:
+        typer.echo(json.dumps([d.isoformat() for _seq, d in dues]))
+        return
+    table = Table("No.", "due date", "weekday", title=f"Callbacks for delivery {delivered:%Y-%m-%d}")
+    for seq, d in dues:
+        table.add_row(str(seq), d.isoformat(), f"{d:%a}")
+    console.print(table)
+
+
+@app.command("plan")
+def plan(month: MonthOption = None) -> None:
+    """Create the month's callbacks, assign them and mail the call lists (like plan-callbacks)."""
+    with reported_errors():
+        result = plan_month(UnitOfWork(), _month(month), get_calendar(), get_mailer(), utcnow())
+        report = deliver_pending(get_engine(), get_settings().smtp)
+    console.print(
+        f"{result.month}: {result.created} created, {result.already_planned} already planned, "
+        f"{len(result.call_lists)} call lists queued, {report.sent} mails sent"
+    )
+
+
+@app.command("list")
+def list_callbacks(month: MonthOption = None) -> None:
+    """Show a month's callbacks: due date, customer, contact, assignee, status."""
+    with reported_errors():
+        the_month = _month(month)
+        uow = UnitOfWork()
+        with uow:
+            entries = call_list_entries(uow.session, the_month)
+    table = Table(
+        "No.", "due", "customer", "project", "contact", "phone", "assignee", "status", "outcome",
+        title=f"Callbacks {the_month} ({len(entries)})",
+    )
+    styles = {"done": "green", "missed": "red", "open": "yellow"}
+    for e in entries:
+        table.add_row(
+            str(e.callback_id), e.due_date.isoformat(), e.customer_name, e.project_code,
+            e.contact_name, e.contact_phone, e.assignee_name,
+            f"[{styles.get(e.status, '')}]{e.status}[/]", e.outcome or "",
+        )
+    console.print(table)
+
+
+@app.command("record")
+def record(
+    outcome: Annotated[CallbackOutcome, typer.Option(help="What the call gave")],
+    callback_id: Annotated[int | None, typer.Option("--id", help="Callback number")] = None,
+    project: Annotated[str | None, typer.Option(help="Or the project code")] = None,
+    month: Annotated[str | None, typer.Option(help="With --project: YYYY-MM")] = None,
+    satisfaction: Annotated[int | None, typer.Option(min=1, max=5)] = None,
+    notes: Annotated[str | None, typer.Option()] = None,
+    issues: Annotated[str | None, typer.Option(help="Issues the customer raised")] = None,
+    by: Annotated[str | None, typer.Option(help="Who made the call")] = None,
+    no_more_calls: Annotated[bool, typer.Option(help="Customer asked not to be called")] = False,
+) -> None:
+    """Record the outcome of a callback."""
+    with reported_errors():
+        if callback_id is None:
+            if not project:
+                raise typer.BadParameter("give --id or --project")
+            callback_id = service.find_callback_id(
+                UnitOfWork(), project, Month.parse(month) if month else None
+            )
+        data = service.OutcomeInput(outcome, satisfaction, notes, issues, by, no_more_calls)
+        result = service.record_outcome(UnitOfWork(), callback_id, data, utcnow())
+    verb = "recorded" if result["changed"] else "already recorded"
+    console.print(f"callback {result['callback_id']} ({result['project']}) {verb}: {outcome}")
+
+
+@app.command("close")
+def close(month: MonthOption = None) -> None:
+    """Mark a finished month's open callbacks missed and mail the CS head the summary."""
+    settings = get_settings()
+    with reported_errors():
+        the_month = Month.parse(month) if month else Month.of(local_today(settings.tz)).previous()
+        summary = service.close_month(
+            UnitOfWork(), the_month, get_mailer(), today=local_today(settings.tz),
+            fallback_head_email=settings.cs_head_email, now=utcnow(),
+        )
+        deliver_pending(get_engine(), settings.smtp)
+    console.print(
+        f"{summary.month}: planned {summary.planned}, done {summary.done}, missed {summary.missed}"
+        f" ({summary.newly_missed} newly); summary mailed to {summary.mailed_to}"
+    )
+
+

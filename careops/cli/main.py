@@ -1,0 +1,21 @@
+"""careops — customer-service back-office automation (the command line)."""
+
+from __future__ import annotations
+
+import typer
+
+from careops.cli import callbacks, db, demo, imports, stack
+
+app = typer.Typer(
+    help="careops: the customer-service department's regulations, run by Prefect.",
+    no_args_is_help=True,
+)
+app.add_typer(db.app, name="db")
+app.add_typer(imports.app, name="import")
+app.add_typer(demo.app, name="demo")
+app.add_typer(callbacks.app, name="callbacks")
+app.add_typer(callbacks.preview_app, name="preview")
+app.add_typer(stack.app, name="stack")
+
+if __name__ == "__main__":
+    app()

@@ -1,0 +1,48 @@
+"""Queue a templated mail in the caller's transaction: render → build → outbox.
+
+Services call `Mailer.queue(...)` inside their unit of work, so the mail is stored if and only if
+the state change it reports is committed. Delivery happens later (careops.mail.delivery).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+from sqlalchemy.orm import Session
+
+from careops import outbox
+from careops.mail.message import build_message
+from careops.mail.render import MailRenderer
+
+
+@dataclass
+class Mailer:
+    renderer: MailRenderer
+    sender: str
+    default_locale: str = "zh_CN"
+
+    def queue(
+        self,
+        session: Session,
+        *,
+        key: str,
+        template: str,
+        to: Sequence[str],
+        context: Mapping[str, object],
+        locale: str | None = None,
+        category: str | None = None,
+    ) -> bool:
+        """Render `template` for `to` and add it to the outbox under `key` (once per key).
+
+        Returns False when a mail with this key was already queued (a re-run or a retry).
+        """
+        rendered = self.renderer.render(template, locale or self.default_locale, context)
+        message = build_message(sender=self.sender, recipients=list(to), rendered=rendered)
+        return outbox.enqueue(
+            session,
+            key=key,
+            category=category or template,
+            recipients=list(to),
+            message=message,
+        )

@@ -1,0 +1,169 @@
+"""R1 monthly planning: create the month's callbacks once, assign them, queue the call lists.
+
+One unit of work does it all, under a per-month lock, so a re-run, a retry or two runs at once
+create every callback once and mail every assignee once:
+- callbacks are inserted with ON CONFLICT DO NOTHING on (project, anchor date, seq);
+- a call list covers the assignee's callbacks not yet notified, which it marks notified in the
+  same transaction (a project imported mid-month gets a supplementary list on the next run).
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date, datetime
+
+from sqlalchemy import func, select, update
+
+from careops.calendar import WorkCalendar
+from careops.db.insert import insert_ignoring_duplicates
+from careops.db.models import Callback, CallbackStatus, Customer, Department, Project, Staff
+from careops.db.uow import UnitOfWork
+from careops.mailer import Mailer
+from careops.months import Month
+from careops.rules.callbacks import assign_balanced, due_in_month
+from careops.services.call_lists import CallListEntry, call_list_entries
+
+
+@dataclass(frozen=True)
+class CallList:
+    staff_code: str
+    staff_name: str
+    email: str
+    count: int
+
+
+@dataclass
+class PlanResult:
+    month: str
+    created: int = 0
+    already_planned: int = 0
+    call_lists: list[CallList] = field(default_factory=list)
+    planned: list[CallListEntry] = field(default_factory=list)
+
+    @property
+    def mailed(self) -> int:
+        return sum(c.count for c in self.call_lists)
+
+
+def plan_month(
+    uow: UnitOfWork, month: Month, cal: WorkCalendar, mailer: Mailer, now: datetime
+) -> PlanResult:
+    """Create every callback due in `month` (R1), assign it, and queue each assignee's list."""
+    with uow:
+        uow.lock(f"plan-callbacks:{month}")
+        session = uow.session
+        result = PlanResult(str(month))
+        due = _callbacks_due(uow, month, cal)
+        existing = _existing_keys(uow, month)
+        new = [c for c in due if (c[0], c[1], c[2]) not in existing]
+        result.already_planned = len(due) - len(new)
+        if new:
+            assignments = assign_balanced(
+                [((pid, anchor, seq), owner) for pid, anchor, seq, _due, owner in new],
+                _active_cs_staff(uow),
+                _current_load(uow, month),
+            )
+            rows = [
+                {
+                    "project_id": pid,
+                    "anchor_date": anchor,
+                    "seq": seq,
+                    "due_date": due_date,
+                    "month": str(month),
+                    "assignee_id": assignments[(pid, anchor, seq)],
+                    "status": CallbackStatus.OPEN,
+                    "created_at": now,
+                }
+                for pid, anchor, seq, due_date, _owner in new
+            ]
+            insert_ignoring_duplicates(
+                session, Callback, rows, ["project_id", "anchor_date", "seq"]
+            )
+            result.created = _count(uow, month) - len(existing)
+        result.call_lists, result.planned = _queue_call_lists(uow, month, mailer, now)
+        uow.commit()
+    return result
+
+
+def _callbacks_due(
+    uow: UnitOfWork, month: Month, cal: WorkCalendar
+) -> list[tuple[int, date, int, date, int | None]]:
+    """(project id, anchor, seq, due date, CS owner) of every callback R1 puts in `month`."""
+    query = (
+        select(Project.id, Project.delivered_on, Project.cs_owner_id)
+        .join(Customer, Customer.id == Project.customer_id)
+        .where(
+            Project.delivered_on.is_not(None),
+            Project.delivered_on < month.first_day,
+            (Project.retired_on.is_(None)) | (Project.retired_on > month.first_day),
+            Customer.no_calls.is_(False),
+        )
+    )
+    due = []
+    for pid, delivered_on, owner in uow.session.execute(query):
+        for seq, due_date in due_in_month(delivered_on, month.year, month.month, cal):
+            due.append((pid, delivered_on, seq, due_date, owner))
+    return due
+
+
+def _existing_keys(uow: UnitOfWork, month: Month) -> set[tuple[int, date, int]]:
+    query = select(Callback.project_id, Callback.anchor_date, Callback.seq).where(
+        Callback.month == str(month)
+    )
+    return {tuple(row) for row in uow.session.execute(query)}
+
+
+def _count(uow: UnitOfWork, month: Month) -> int:
+    query = select(func.count()).select_from(Callback).where(Callback.month == str(month))
+    return uow.session.scalar(query) or 0
+
+
+def _active_cs_staff(uow: UnitOfWork) -> list[int]:
+    query = select(Staff.id).where(Staff.department == Department.CS, Staff.active.is_(True))
+    return list(uow.session.scalars(query.order_by(Staff.id)))
+
+
+def _current_load(uow: UnitOfWork, month: Month) -> dict[int, int]:
+    query = (
+        select(Callback.assignee_id, func.count())
+        .where(Callback.month == str(month), Callback.assignee_id.is_not(None))
+        .group_by(Callback.assignee_id)
+    )
+    return {staff_id: count for staff_id, count in uow.session.execute(query)}
+
+
+def _queue_call_lists(
+    uow: UnitOfWork, month: Month, mailer: Mailer, now: datetime
+) -> tuple[list[CallList], list[CallListEntry]]:
+    """Mail each assignee the open callbacks of `month` not yet on a list; mark them notified."""
+    session = uow.session
+    entries = call_list_entries(session, month, only_unnotified=True)
+    by_assignee: dict[int, list[CallListEntry]] = defaultdict(list)
+    for entry in entries:
+        by_assignee[entry.assignee_id].append(entry)
+    staff = {
+        s.id: s for s in session.scalars(select(Staff).where(Staff.id.in_(list(by_assignee))))
+    }
+    lists = []
+    for staff_id, items in sorted(by_assignee.items()):
+        person = staff[staff_id]
+        digest = hashlib.sha1(",".join(str(i.callback_id) for i in items).encode()).hexdigest()
+        mailer.queue(
+            session,
+            key=f"call-list:{month}:{person.code}:{digest[:16]}",
+            template="call_list",
+            locale=person.locale,
+            to=[person.email],
+            context={"staff_name": person.name, "month": str(month), "callbacks": items},
+        )
+        lists.append(CallList(person.code, person.name, person.email, len(items)))
+    ids = [e.callback_id for e in entries]
+    for start in range(0, len(ids), 5000):
+        session.execute(
+            update(Callback)
+            .where(Callback.id.in_(ids[start : start + 5000]))
+            .values(notified_at=now)
+        )
+    return lists, entries

@@ -1,0 +1,78 @@
+"""plan-callbacks — R1 monthly callback planning.
+
+Creates every callback whose due date falls in the month (monthly in a project's first year,
+quarterly after; moved to the next working day), assigns each to the project's CS owner or by
+balanced round-robin over active CS staff, and mails each assignee a call list. Publishes a table
+artifact of the plan and a markdown summary.
+
+Scheduled daily 09:00 on days 1-10 (Asia/Shanghai); a scheduled run acts only on the month's first
+working day. Requires: a migrated careops database, active CS staff, a reachable SMTP server (mail
+that cannot be sent stays in the outbox). Safe to re-run, retry or run twice at once.
+"""
+
+from __future__ import annotations
+
+from prefect import flow, get_run_logger
+from pydantic import BaseModel, Field
+
+from careops.bootstrap import get_calendar
+from careops.clock import local_today
+from careops.months import Month
+from careops.settings import get_settings
+from tasks.artifacts import markdown_table, publish_markdown, publish_table
+from tasks.callbacks import plan_month_task
+from tasks.mail import deliver_outbox_task
+from tasks.notify import FAILURE_HOOKS
+
+
+class PlanCallbacksParams(BaseModel):
+    month: str | None = Field(
+        default=None,
+        pattern=r"^\d{4}-(0[1-9]|1[0-2])$",
+        description="Month to plan, YYYY-MM. Empty: the current month, on its first working day.",
+    )
+
+
+@flow(name="plan-callbacks", log_prints=True, **FAILURE_HOOKS)
+def plan_callbacks(params: PlanCallbacksParams | None = None) -> dict:
+    params = params or PlanCallbacksParams()
+    logger = get_run_logger()
+    settings = get_settings()
+    today = local_today(settings.tz)
+    if params.month is None:
+        month = Month.of(today)
+        first = get_calendar().first_working_day(month.year, month.month)
+        if today != first:
+            logger.info("today %s is not %s's first working day (%s): nothing to do",
+                        today, month, first)
+            return {"month": str(month), "skipped": f"first working day is {first}"}
+    else:
+        month = Month.parse(params.month)
+
+    result = plan_month_task(str(month))
+    delivery = deliver_outbox_task()
+    publish_table(
+        f"callback-plan-{month}", result["planned"], f"Callbacks newly listed for {month}"
+    )
+    publish_markdown(f"callback-plan-summary-{month}", _summary(result), f"Plan for {month}")
+    logger.info("%s: %d created, %d already planned, %d call lists", month, result["created"],
+                result["already_planned"], len(result["call_lists"]))
+    return {k: v for k, v in result.items() if k != "planned"} | {"delivery": delivery}
+
+
+def _summary(result: dict) -> str:
+    lists = [
+        {"staff": c["staff_name"], "code": c["staff_code"], "callbacks": c["count"]}
+        for c in result["call_lists"]
+    ]
+    return (
+        f"# Callback plan {result['month']}\n\n"
+        f"- callbacks created by this run: **{result['created']}**\n"
+        f"- already planned by an earlier run: {result['already_planned']}\n"
+        f"- call lists mailed: {len(lists)}\n\n"
+        f"## Call lists\n\n{markdown_table(lists)}"
+    )
+
+
+if __name__ == "__main__":
+    plan_callbacks()

@@ -1,0 +1,56 @@
+"""record-callback — record the outcome of one customer callback (R1).
+
+Ops staff run it from the Prefect UI (the parameters render as a form) or via
+`careops callbacks record`. Identify the callback by its number (on the call list) or by the
+project code (+ month). Requires a migrated careops database. Re-submitting the same outcome is
+harmless; a different outcome for a recorded callback is refused with the reason.
+"""
+
+from __future__ import annotations
+
+from prefect import flow
+from pydantic import BaseModel, Field, model_validator
+
+from careops.db.models import CallbackOutcome
+from careops.services.callbacks import OutcomeInput
+from tasks.artifacts import publish_markdown
+from tasks.callbacks import find_callback_task, record_outcome_task
+
+
+class CallbackRecord(BaseModel):
+    callback_id: int | None = Field(None, description="The callback number from the call list")
+    project_code: str | None = Field(None, description="Or the project code")
+    month: str | None = Field(None, pattern=r"^\d{4}-(0[1-9]|1[0-2])$", description="YYYY-MM")
+    outcome: CallbackOutcome = Field(description="reached / not_reached / declined")
+    satisfaction: int | None = Field(None, ge=1, le=5, description="1 (poor) to 5 (excellent)")
+    notes: str | None = Field(None, max_length=4000)
+    issues_raised: str | None = Field(None, max_length=4000, description="Issues the customer raised")
+    recorded_by: str | None = Field(None, max_length=100, description="Who made the call")
+    no_more_calls: bool = Field(False, description="The customer asked not to be called again")
+
+    @model_validator(mode="after")
+    def _identified(self) -> CallbackRecord:
+        if self.callback_id is None and not self.project_code:
+            raise ValueError("give the callback number or the project code")
+        return self
+
+
+@flow(name="record-callback", log_prints=True)
+def record_callback(record: CallbackRecord) -> dict:
+    callback_id = record.callback_id or find_callback_task(record.project_code, record.month)
+    data = OutcomeInput(
+        outcome=record.outcome,
+        satisfaction=record.satisfaction,
+        notes=record.notes,
+        issues_raised=record.issues_raised,
+        recorded_by=record.recorded_by,
+        no_more_calls=record.no_more_calls,
+    )
+    result = record_outcome_task(callback_id, data)
+    publish_markdown(
+        f"callback-{callback_id}",
+        f"# Callback {callback_id}\n\n"
+        + "\n".join(f"- **{k}**: {v}" for k, v in result.items()),
+        "Recorded callback outcome",
+    )
+    return result
