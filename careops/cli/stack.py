@@ -1,0 +1,60 @@
+"""`careops stack ...`: the embedded stack (Prefect server + worker + SMTP catcher)."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from careops.cli.common import console, reported_errors
+
+app = typer.Typer(help="The embedded stack: Prefect server + worker + SMTP catcher.")
+
+
+@app.command()
+def up(
+    port: Annotated[
+        int | None, typer.Option(help="Port of the Prefect UI/API (default: settings, 4200).")
+    ] = None,
+    smtp_port: Annotated[
+        int | None,
+        typer.Option(help="Port of the SMTP catcher; careops's own mail goes there too."),
+    ] = None,
+    demo: Annotated[
+        bool, typer.Option(help="Seed the demo data when the database is empty.")
+    ] = True,
+    worker: Annotated[
+        bool, typer.Option(help="Start a worker for the careops pool (off: run your own).")
+    ] = True,
+) -> None:
+    """Migrate, seed, start the catcher, the Prefect server and a worker; Ctrl-C stops all."""
+    from careops.settings import get_settings
+    from careops.stack import StackConfig, run_stack
+
+    with reported_errors():
+        config = StackConfig.from_settings(
+            get_settings(), port=port, smtp_port=smtp_port, demo=demo, worker=worker
+        )
+        code = run_stack(config, console)
+    raise typer.Exit(code)
+
+
+@app.command()
+def status(
+    port: Annotated[int | None, typer.Option(help="Port of the Prefect UI/API.")] = None,
+) -> None:
+    """Say whether a stack's Prefect server answers, and list the pool's deployments."""
+    from careops.settings import get_settings
+    from careops.stack import StackConfig
+    from careops.stack.prefect_setup import deployed_schedules
+    from careops.stack.processes import http_ok
+
+    with reported_errors():
+        config = StackConfig.from_settings(get_settings(), port=port)
+    if not http_ok(f"{config.api_url}/health"):
+        console.print(f"no Prefect server answers at {config.ui_url}")
+        raise typer.Exit(1)
+    console.print(f"Prefect server up at {config.ui_url}")
+    for name, schedules in sorted(deployed_schedules(config).items()):
+        when = ", ".join(f"{c} ({tz})" for c, tz in schedules) or "on demand"
+        console.print(f"  {name:<22} {when}", highlight=False)

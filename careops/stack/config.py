@@ -1,0 +1,116 @@
+"""What the embedded stack runs and where: resolved once from the settings and the CLI options."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+from careops.db.engine import normalise_url
+from careops.errors import CareopsError
+from careops.settings import PROJECT_ROOT, Settings
+
+DEFAULT_BASE_URL = "http://127.0.0.1:4200"
+# Inherited Prefect variables that would point the stack's children at another server or profile.
+_FOREIGN_PREFECT_VARS = ("PREFECT_PROFILE", "PREFECT_API_KEY", "PREFECT_API_AUTH_STRING")
+
+
+class StackError(CareopsError):
+    """The embedded stack could not start or one of its processes failed."""
+
+
+@dataclass(frozen=True)
+class StackConfig:
+    root: Path  # holds prefect.yaml and flows/ (CAREOPS_HOME, default: the repository)
+    host: str
+    port: int
+    prefect_home: Path
+    work_pool: str
+    catcher_host: str
+    catcher_port: int
+    mail_dir: Path
+    database_url: str
+    smtp_host: str
+    smtp_port: int
+    base_url: str
+    timezone: str
+    demo: bool = True
+    worker: bool = True
+
+    @property
+    def api_url(self) -> str:
+        return f"http://{self.host}:{self.port}/api"
+
+    @property
+    def ui_url(self) -> str:
+        return f"http://{self.host}:{self.port}"
+
+    @classmethod
+    def from_settings(
+        cls,
+        settings: Settings,
+        *,
+        port: int | None = None,
+        smtp_port: int | None = None,
+        demo: bool = True,
+        worker: bool = True,
+    ) -> StackConfig:
+        """`port` moves the Prefect UI/API; `smtp_port` moves the catcher AND careops's SMTP."""
+        root = Path(os.environ.get("CAREOPS_HOME") or PROJECT_ROOT).resolve()
+        if not (root / "prefect.yaml").is_file():
+            raise StackError(f"CAREOPS_HOME={root} has no prefect.yaml")
+        ui_port = port if port is not None else settings.prefect.port
+        base_url = settings.base_url
+        if base_url == DEFAULT_BASE_URL and ui_port != settings.prefect.port:
+            base_url = f"http://{settings.prefect.host}:{ui_port}"
+        return cls(
+            root=root,
+            host=settings.prefect.host,
+            port=ui_port,
+            prefect_home=settings.path(settings.prefect.home).resolve(),
+            work_pool=settings.prefect.work_pool,
+            catcher_host=settings.catcher.host,
+            catcher_port=smtp_port if smtp_port is not None else settings.catcher.port,
+            mail_dir=settings.path(settings.catcher.mail_dir).resolve(),
+            database_url=normalise_url(settings.database_url),
+            smtp_host=settings.catcher.host if smtp_port is not None else settings.smtp.host,
+            smtp_port=smtp_port if smtp_port is not None else settings.smtp.port,
+            base_url=base_url,
+            timezone=settings.timezone,
+            demo=demo,
+            worker=worker,
+        )
+
+    @property
+    def mail_goes_to_catcher(self) -> bool:
+        return (self.smtp_host, self.smtp_port) == (self.catcher_host, self.catcher_port)
+
+    def child_env(self, base: Mapping[str, str] | None = None) -> dict[str, str]:
+        """Environment of the server, the deploy and the worker (flow runs inherit it).
+
+        PREFECT_HOME under var/ keeps the server's SQLite database and profiles self-contained;
+        the worker polls every second so an ad-hoc run starts within a couple of seconds.
+        """
+        env = dict(os.environ if base is None else base)
+        for name in _FOREIGN_PREFECT_VARS:
+            env.pop(name, None)
+        env.update(
+            PREFECT_HOME=str(self.prefect_home),
+            PREFECT_API_URL=self.api_url,
+            PREFECT_UI_API_URL=self.api_url,
+            PREFECT_SERVER_UI_API_URL=self.api_url,
+            PREFECT_SERVER_ANALYTICS_ENABLED="false",
+            PREFECT_WORKER_QUERY_SECONDS="1",
+            PREFECT_WORKER_PREFETCH_SECONDS="2",
+            CAREOPS_HOME=str(self.root),
+            CAREOPS_DATABASE_URL=self.database_url,
+            CAREOPS_SMTP__HOST=self.smtp_host,
+            CAREOPS_SMTP__PORT=str(self.smtp_port),
+            CAREOPS_CATCHER__HOST=self.catcher_host,
+            CAREOPS_CATCHER__PORT=str(self.catcher_port),
+            CAREOPS_CATCHER__MAIL_DIR=str(self.mail_dir),
+            CAREOPS_BASE_URL=self.base_url,
+            PYTHONUNBUFFERED="1",
+        )
+        return env

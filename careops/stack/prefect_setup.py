@@ -1,0 +1,165 @@
+"""Prepare the stack's Prefect server: work pool, deployments of prefect.yaml, stale runs.
+
+Talks to the server through an explicit `PrefectClient(api_url)`, so it never depends on the
+Prefect settings this process happened to import with.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import subprocess
+import sys
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, TypeVar
+
+import yaml
+
+from careops.stack.config import StackConfig, StackError
+
+if TYPE_CHECKING:
+    from prefect.client.orchestration import PrefectClient
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class PlannedDeployment:
+    """One deployment of prefect.yaml, as the file declares it."""
+
+    name: str
+    entrypoint: str
+    schedules: tuple[tuple[str, str], ...]  # (cron, timezone)
+
+    def module_exists(self, root: Path) -> bool:
+        return (root / self.entrypoint.split(":", 1)[0]).is_file()
+
+
+def planned_deployments(root: Path) -> list[PlannedDeployment]:
+    data = yaml.safe_load((root / "prefect.yaml").read_text(encoding="utf-8")) or {}
+    planned = []
+    for item in data.get("deployments") or []:
+        schedules = tuple(
+            (str(s["cron"]), str(s.get("timezone") or "UTC"))
+            for s in item.get("schedules") or []
+            if "cron" in s
+        )
+        planned.append(PlannedDeployment(item["name"], item["entrypoint"], schedules))
+    return planned
+
+
+def with_client(api_url: str, action: Callable[[PrefectClient], Awaitable[T]]) -> T:
+    from prefect.client.orchestration import PrefectClient
+
+    async def run() -> T:
+        async with PrefectClient(api_url) as client:
+            return await action(client)
+
+    return asyncio.run(run())
+
+
+def ensure_work_pool(config: StackConfig) -> bool:
+    """Create the process work pool unless it exists; True when created."""
+    from prefect.client.schemas.actions import WorkPoolCreate
+    from prefect.exceptions import ObjectAlreadyExists
+    from prefect.workers.process import ProcessWorker
+
+    async def create(client: PrefectClient) -> bool:
+        pool = WorkPoolCreate(
+            name=config.work_pool,
+            type="process",
+            base_job_template=ProcessWorker.get_default_base_job_template(),
+        )
+        try:
+            await client.create_work_pool(pool)
+        except ObjectAlreadyExists:
+            return False
+        return True
+
+    return with_client(config.api_url, create)
+
+
+def crash_active_runs(config: StackConfig, reason: str) -> int:
+    """Mark the pool's Running/Pending flow runs Crashed; the stack's worker is the only one.
+
+    A process worker stopped by a signal leaves its runs Running forever; so does a stack that
+    was killed outright (swept at the next start).
+    """
+    from prefect.client.schemas.filters import (
+        FlowRunFilter,
+        FlowRunFilterState,
+        FlowRunFilterStateType,
+        WorkPoolFilter,
+        WorkPoolFilterName,
+    )
+    from prefect.client.schemas.objects import StateType
+    from prefect.states import Crashed
+
+    async def sweep(client: PrefectClient) -> int:
+        runs = await client.read_flow_runs(
+            flow_run_filter=FlowRunFilter(
+                state=FlowRunFilterState(
+                    type=FlowRunFilterStateType(any_=[StateType.RUNNING, StateType.PENDING])
+                )
+            ),
+            work_pool_filter=WorkPoolFilter(name=WorkPoolFilterName(any_=[config.work_pool])),
+        )
+        for run in runs:
+            await client.set_flow_run_state(run.id, Crashed(message=reason), force=True)
+        return len(runs)
+
+    return with_client(config.api_url, sweep)
+
+
+def deploy(config: StackConfig, names: list[str], env: dict[str, str]) -> None:
+    """`prefect --no-prompt deploy --name ...` in the project root; the log is kept on failure.
+
+    With CAREOPS_HOME in the environment, Prefect 3.8 substitutes `{{ $CAREOPS_HOME }}` of the
+    pull step at deploy time (cli/deploy/_core.py applies os.environ to the pull steps), so the
+    stored deployment carries the absolute project path.
+    """
+    if not names:
+        return
+    log_path = config.prefect_home / "deploy.log"
+    argv = [sys.executable, "-m", "prefect", "--no-prompt", "deploy"]
+    for name in names:
+        argv += ["--name", name]
+    result = subprocess.run(
+        argv, cwd=config.root, env=env, capture_output=True, text=True, check=False
+    )
+    log_path.write_text(result.stdout + result.stderr, encoding="utf-8")
+    if result.returncode != 0:
+        tail = "\n".join((result.stdout + result.stderr).splitlines()[-30:])
+        raise StackError(f"`prefect deploy` failed (exit {result.returncode}, {log_path}):\n{tail}")
+
+
+def deployed_schedules(config: StackConfig) -> dict[str, list[tuple[str, str]]]:
+    """The pool's deployments by name, with their (cron, timezone) schedules as stored."""
+    from prefect.client.schemas.filters import WorkPoolFilter, WorkPoolFilterName
+
+    async def read(client: PrefectClient) -> dict[str, list[tuple[str, str]]]:
+        deployments = await client.read_deployments(
+            work_pool_filter=WorkPoolFilter(name=WorkPoolFilterName(any_=[config.work_pool]))
+        )
+        return {
+            d.name: [
+                (getattr(s.schedule, "cron", repr(s.schedule)), s.schedule.timezone or "UTC")
+                for s in d.schedules
+            ]
+            for d in deployments
+        }
+
+    return with_client(config.api_url, read)
+
+
+def check_schedules(planned: list[PlannedDeployment], deployed: dict[str, list]) -> None:
+    """Every deployed deployment carries exactly the cron schedules prefect.yaml declares."""
+    for item in planned:
+        if item.name not in deployed:
+            continue
+        if sorted(deployed[item.name]) != sorted(item.schedules):
+            raise StackError(
+                f"deployment {item.name!r} has schedules {deployed[item.name]} on the server, "
+                f"prefect.yaml declares {list(item.schedules)}"
+            )

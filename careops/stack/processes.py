@@ -1,0 +1,172 @@
+"""Child processes of the stack: each in its own session, so a terminal Ctrl-C reaches only
+`careops stack up`, which then stops them in order (worker first, server last)."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import signal
+import socket
+import subprocess
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Sequence
+from pathlib import Path
+from typing import IO
+
+from careops.stack.config import StackError
+
+
+class Child:
+    """A named child process in a new session (its own process group)."""
+
+    def __init__(
+        self,
+        name: str,
+        argv: Sequence[str],
+        *,
+        env: dict[str, str],
+        cwd: Path,
+        log_path: Path | None = None,
+    ) -> None:
+        self.name = name
+        self.argv = list(argv)
+        self.env = env
+        self.cwd = cwd
+        self.log_path = log_path
+        self.process: subprocess.Popen[bytes] | None = None
+        self._log: IO[bytes] | None = None
+
+    def start(self) -> Child:
+        if self.log_path is not None:
+            self.log_path.parent.mkdir(parents=True, exist_ok=True)
+            self._log = self.log_path.open("ab")
+        self.process = subprocess.Popen(
+            self.argv,
+            env=self.env,
+            cwd=self.cwd,
+            stdin=subprocess.DEVNULL,
+            stdout=self._log,
+            stderr=subprocess.STDOUT if self._log else None,
+            start_new_session=True,
+        )
+        return self
+
+    @property
+    def pid(self) -> int:
+        assert self.process is not None, f"{self.name} was never started"
+        return self.process.pid
+
+    def poll(self) -> int | None:
+        return None if self.process is None else self.process.poll()
+
+    def stop(self, timeout: float = 10.0) -> int | None:
+        """SIGTERM the process group (and the sessions its descendants opened), wait, SIGKILL.
+
+        Prefect's process worker starts every flow run in a session of its own, so signalling
+        the worker's group alone would orphan the runs: their groups are collected first.
+        """
+        if self.process is None:
+            return None
+        groups = {self.pid, *(_pgid(pid) for pid in descendants(self.pid))} - {None, 0}
+        _signal_groups(groups, signal.SIGTERM)
+        deadline = time.monotonic() + timeout
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            self.process.wait(timeout=timeout)
+        while time.monotonic() < deadline and any(_group_alive(g) for g in groups):
+            time.sleep(0.1)
+        _signal_groups({g for g in groups if _group_alive(g)}, signal.SIGKILL)
+        code = self.process.wait()
+        if self._log is not None:
+            self._log.close()
+        return code
+
+    def log_tail(self, lines: int = 25) -> str:
+        if self.log_path is None or not self.log_path.exists():
+            return ""
+        text = self.log_path.read_text(encoding="utf-8", errors="replace")
+        return "\n".join(text.splitlines()[-lines:])
+
+
+def descendants(pid: int) -> list[int]:
+    """All live descendants of `pid` (from `ps`, which Linux and macOS both have)."""
+    out = subprocess.run(
+        ["ps", "-A", "-o", "pid=,ppid="], capture_output=True, text=True, check=False
+    ).stdout
+    children: dict[int, list[int]] = {}
+    for line in out.splitlines():
+        parts = line.split()
+        if len(parts) == 2:
+            children.setdefault(int(parts[1]), []).append(int(parts[0]))
+    found: list[int] = []
+    todo = [pid]
+    while todo:
+        for child in children.get(todo.pop(), []):
+            found.append(child)
+            todo.append(child)
+    return found
+
+
+def _pgid(pid: int) -> int | None:
+    try:
+        return os.getpgid(pid)
+    except ProcessLookupError:
+        return None
+
+
+def _group_alive(pgid: int) -> bool:
+    try:
+        os.killpg(pgid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def _signal_groups(groups: set[int], sig: signal.Signals) -> None:
+    own = os.getpgrp()
+    for pgid in groups:
+        if pgid != own:
+            with contextlib.suppress(ProcessLookupError, PermissionError):
+                os.killpg(pgid, sig)
+
+
+def ensure_port_free(host: str, port: int, what: str) -> None:
+    """Fail with a clear message when something already listens on host:port."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            sock.bind((host, port))
+        except OSError as exc:
+            hint = ""
+            if http_ok(f"http://{host}:{port}/api/health"):
+                hint = " (a Prefect server answers there: another `careops stack up`?)"
+            raise StackError(
+                f"{what} cannot listen on {host}:{port}: the port is taken{hint} [{exc}]"
+            ) from exc
+
+
+def http_ok(url: str, timeout: float = 1.0) -> bool:
+    try:
+        with urllib.request.urlopen(url, timeout=timeout) as response:  # noqa: S310 (loopback)
+            return 200 <= response.status < 300
+    except (urllib.error.URLError, OSError, ValueError):
+        return False
+
+
+def wait_healthy(url: str, child: Child, timeout: float) -> None:
+    """Poll `url` until it answers 2xx; fail early if `child` exits, late after `timeout`."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        code = child.poll()
+        if code is not None:
+            raise StackError(
+                f"{child.name} exited with code {code} before {url} answered; "
+                f"last lines of {child.log_path}:\n{child.log_tail()}"
+            )
+        if http_ok(url):
+            return
+        time.sleep(0.25)
+    raise StackError(f"{child.name} did not answer {url} within {timeout:.0f} s")

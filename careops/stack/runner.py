@@ -1,0 +1,211 @@
+"""`careops stack up`: database, SMTP catcher, Prefect server, deployments, worker — then wait.
+
+Every child runs in its own session, so Ctrl-C reaches only this process, which stops them in
+order: the worker, then (after marking the runs it abandoned Crashed) the server, then the
+catcher. SIGTERM does the same. A child that dies on its own stops the rest; exit code 1.
+"""
+
+from __future__ import annotations
+
+import signal
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from rich.console import Console
+
+from careops.clock import local_today
+from careops.stack import database, prefect_setup
+from careops.stack.config import StackConfig, StackError
+from careops.stack.processes import Child, ensure_port_free, wait_healthy
+
+SERVER_START_TIMEOUT = 90.0
+STOP_TIMEOUT = 10.0
+
+
+class Stack:
+    def __init__(self, config: StackConfig, console: Console) -> None:
+        self.config = config
+        self.console = console
+        self.env = config.child_env()
+        self.server: Child | None = None
+        self.worker: Child | None = None
+        self.catcher: Any = None
+        self.server_ready = False
+
+    def _step(self, text: str, started: float) -> None:
+        self.console.print(f"[green]✓[/] {text} [dim]({time.monotonic() - started:.1f} s)[/]")
+
+    def up(self) -> None:
+        cfg, t0 = self.config, time.monotonic()
+        ensure_port_free(cfg.host, cfg.port, "The Prefect server")
+        ensure_port_free(cfg.catcher_host, cfg.catcher_port, "The SMTP catcher")
+
+        t = time.monotonic()
+        database.migrate(cfg.database_url)
+        self._step(f"database migrated: {cfg.database_url}", t)
+        if cfg.demo and database.is_empty(cfg.database_url):
+            t = time.monotonic()
+            summary = database.seed(cfg.database_url, local_today(ZoneInfo(cfg.timezone)))
+            self._step(f"demo data seeded{f': {summary}' if summary else ''}", t)
+
+        t = time.monotonic()
+        from careops.mail.catcher import run_catcher
+
+        cfg.mail_dir.mkdir(parents=True, exist_ok=True)
+        self.catcher = run_catcher(cfg.catcher_host, cfg.catcher_port, cfg.mail_dir)
+        self._step(f"SMTP catcher on {cfg.catcher_host}:{cfg.catcher_port} → {cfg.mail_dir}", t)
+        if not cfg.mail_goes_to_catcher:
+            self.console.print(
+                f"[yellow]![/] careops mails via {cfg.smtp_host}:{cfg.smtp_port}, not the catcher"
+            )
+
+        t = time.monotonic()
+        cfg.prefect_home.mkdir(parents=True, exist_ok=True)
+        self.server = Child(
+            "prefect server",
+            _prefect("server", "start", "--host", cfg.host, "--port", str(cfg.port)),
+            env=self.env,
+            cwd=cfg.root,
+            log_path=cfg.prefect_home / "server.log",
+        ).start()
+        with self.console.status("starting the Prefect server…"):
+            wait_healthy(f"{cfg.api_url}/health", self.server, SERVER_START_TIMEOUT)
+        self.server_ready = True
+        self._step(f"Prefect server {cfg.ui_url} (log {self.server.log_path})", t)
+
+        t = time.monotonic()
+        if prefect_setup.ensure_work_pool(cfg):
+            self.console.print(f"  created work pool {cfg.work_pool!r} (process)")
+        if stale := prefect_setup.crash_active_runs(cfg, "careops stack was not stopped cleanly"):
+            self.console.print(f"  marked {stale} run(s) left by an earlier stack Crashed")
+        self._deploy()
+        self._step("deployments of prefect.yaml deployed", t)
+
+        if cfg.worker:
+            t = time.monotonic()
+            self.worker = Child(
+                "prefect worker",
+                _prefect("worker", "start", "--pool", cfg.work_pool, "--type", "process"),
+                env=self.env,
+                cwd=cfg.root,
+                log_path=cfg.prefect_home / "worker.log",
+            ).start()
+            self._step(f"worker polling pool {cfg.work_pool!r} (log {self.worker.log_path})", t)
+
+        self.console.print(
+            f"\n[bold green]careops stack is up[/] in {time.monotonic() - t0:.1f} s\n"
+            f"  Prefect UI   {cfg.ui_url}\n"
+            f"  mail         {cfg.mail_dir}  (SMTP {cfg.catcher_host}:{cfg.catcher_port})\n"
+            f"  database     {cfg.database_url}\n"
+            f"  logs         {cfg.prefect_home}\n"
+            "Press Ctrl-C to stop.",
+            highlight=False,
+        )
+
+    def _deploy(self) -> None:
+        cfg = self.config
+        planned = prefect_setup.planned_deployments(cfg.root)
+        missing = [p for p in planned if not p.module_exists(cfg.root)]
+        for item in missing:
+            self.console.print(
+                f"[yellow]![/] not deployed: {item.name} ({item.entrypoint} missing)"
+            )
+        ready = [p for p in planned if p not in missing]
+        with self.console.status(f"deploying {len(ready)} deployment(s)…"):
+            prefect_setup.deploy(cfg, [p.name for p in ready], self.env)
+        deployed = prefect_setup.deployed_schedules(cfg)
+        prefect_setup.check_schedules(ready, deployed)
+        for item in ready:
+            if item.name not in deployed:
+                raise StackError(f"deployment {item.name!r} is not on the server after deploy")
+            when = ", ".join(f"{c} ({tz})" for c, tz in deployed[item.name]) or "on demand"
+            self.console.print(f"  {item.name:<22} {when}", highlight=False)
+
+    def wait(self) -> int:
+        """Block until a signal (KeyboardInterrupt) or until a child exits on its own (→ 1)."""
+        children = [c for c in (self.server, self.worker) if c is not None]
+        while True:
+            for child in children:
+                code = child.poll()
+                if code is not None:
+                    self.console.print(
+                        f"[red]✗ {child.name} exited unexpectedly (code {code})[/]; "
+                        f"last lines of {child.log_path}:\n{child.log_tail()}",
+                        highlight=False,
+                    )
+                    return 1
+            time.sleep(0.5)
+
+    def down(self) -> None:
+        """Stop whatever was started, worker first; safe after a partial `up`."""
+        if self.worker is not None:
+            code = self.worker.stop(STOP_TIMEOUT)
+            self.console.print(f"  worker stopped (exit {code})")
+            if self.server_ready and self.server is not None and self.server.poll() is None:
+                try:
+                    crashed = prefect_setup.crash_active_runs(
+                        self.config, "the careops stack stopped its worker during this run"
+                    )
+                except Exception as exc:  # noqa: BLE001 - shutting down: report, go on
+                    self.console.print(f"[yellow]![/] could not mark abandoned runs: {exc}")
+                else:
+                    if crashed:
+                        self.console.print(f"  marked {crashed} abandoned run(s) Crashed")
+        if self.server is not None:
+            code = self.server.stop(STOP_TIMEOUT)
+            self.console.print(f"  Prefect server stopped (exit {code})")
+        if self.catcher is not None:
+            self.catcher.stop()
+            self.console.print("  SMTP catcher stopped")
+
+
+def _prefect(*args: str) -> list[str]:
+    return [sys.executable, "-m", "prefect", *args]
+
+
+@contextmanager
+def _sigterm_interrupts() -> Iterator[None]:
+    """SIGTERM behaves like Ctrl-C (KeyboardInterrupt) while the stack runs."""
+
+    def interrupt(_signum: int, _frame: object) -> None:
+        raise KeyboardInterrupt
+
+    previous = signal.signal(signal.SIGTERM, interrupt)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+@contextmanager
+def _signals_ignored() -> Iterator[None]:
+    previous = {s: signal.signal(s, signal.SIG_IGN) for s in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        yield
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+
+
+def run_stack(config: StackConfig, console: Console) -> int:
+    """Bring the stack up and keep it up; 0 after Ctrl-C/SIGTERM, 1 if a child died.
+
+    A failure while starting (StackError and other CareopsErrors) propagates after cleanup.
+    """
+    stack = Stack(config, console)
+    try:
+        with _sigterm_interrupts():
+            stack.up()
+            code = stack.wait()
+    except KeyboardInterrupt:
+        console.print("\nstopping the careops stack…")
+        code = 0
+    finally:
+        with _signals_ignored():
+            stack.down()
+    console.print("careops stack stopped" if code == 0 else "careops stack stopped after a failure")
+    return code
