@@ -1,0 +1,251 @@
+"""Deliver outbox messages over a small pool of reused aiosmtplib connections.
+
+`deliver_pending` is what the delivery task calls: claim a batch, send it, record the outcome,
+until nothing is due. Connections stay open across batches. A message refused by the server
+fails alone (retried later with backoff); a connection that breaks is re-opened once, and if
+that fails too the server counts as unreachable: the run stops and every message not sent stays
+in the outbox for the next run.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from datetime import timedelta
+from typing import Any
+
+import aiosmtplib
+from sqlalchemy import Engine
+
+from careops import outbox
+from careops.clock import Clock, utcnow
+from careops.errors import DeliveryError
+from careops.mail.message import envelope_address
+from careops.outbox import Claimed
+from careops.settings import SmtpSettings
+
+# The connection is unusable (or was never usable): reconnect, then give up on the server.
+_CONNECTION_ERRORS = (
+    aiosmtplib.SMTPConnectError,
+    aiosmtplib.SMTPServerDisconnected,
+    aiosmtplib.SMTPTimeoutError,
+    aiosmtplib.SMTPHeloError,
+    aiosmtplib.SMTPNotSupported,
+    ConnectionError,
+    OSError,
+    TimeoutError,
+)
+_MAX_ERRORS = 20
+
+
+@dataclass(frozen=True)
+class DeliveryResult:
+    sent_ids: list[int]
+    failures: list[tuple[int, str]]
+    unreachable: str | None = None  # set when the server could not be reached / logged into
+
+
+@dataclass
+class DeliveryReport:
+    sent: int = 0
+    failed: int = 0  # given up after max_attempts
+    retry_later: int = 0
+    errors: list[str] = field(default_factory=list)  # distinct error messages, first 20
+    unreachable: str | None = None
+
+    def check(self) -> DeliveryReport:
+        """Raise DeliveryError if the server was unreachable (e.g. to make a task retry)."""
+        if self.unreachable:
+            raise DeliveryError(self.unreachable)
+        return self
+
+
+class SmtpPool:
+    """Up to `pool_size` connections, kept open between `deliver` calls until `close()`."""
+
+    def __init__(self, smtp: SmtpSettings) -> None:
+        self.settings = smtp
+        self.where = f"{smtp.host}:{smtp.port}"
+        self.envelope_from = envelope_address(smtp.sender)
+        self.connects = 0  # connections opened so far (pool reuse is visible here)
+        self._password = smtp.password.get_secret_value() if smtp.password else None
+        self._idle: list[aiosmtplib.SMTP] = []
+
+    async def deliver(self, messages: Sequence[Claimed]) -> DeliveryResult:
+        queue: asyncio.Queue[Claimed] = asyncio.Queue()
+        for message in messages:
+            queue.put_nowait(message)
+        sent: list[int] = []
+        failures: list[tuple[int, str]] = []
+        down: list[str] = []
+        workers = max(1, min(self.settings.pool_size, len(messages)))
+        await asyncio.gather(*(self._worker(queue, sent, failures, down) for _ in range(workers)))
+        while not queue.empty():  # every worker gave up on the server
+            failures.append((queue.get_nowait().id, down[-1]))
+        return DeliveryResult(sent, failures, down[0] if down else None)
+
+    async def close(self) -> None:
+        idle, self._idle = self._idle, []
+        for client in idle:
+            await _discard(client, polite=True)
+
+    async def _worker(
+        self,
+        queue: asyncio.Queue[Claimed],
+        sent: list[int],
+        failures: list[tuple[int, str]],
+        down: list[str],
+    ) -> None:
+        client = self._idle.pop() if self._idle else None
+        try:
+            while not queue.empty():
+                message = queue.get_nowait()
+                retried = False
+                while True:
+                    try:
+                        if client is None or not client.is_connected:
+                            client = await self._connect()
+                        await client.sendmail(
+                            self.envelope_from, message.recipients, message.raw.encode()
+                        )
+                        sent.append(message.id)
+                        break
+                    except aiosmtplib.SMTPAuthenticationError as exc:
+                        user = self.settings.username
+                        error = self._clean(
+                            f"SMTP server {self.where} refused login as {user!r}: {exc}"
+                        )
+                        down.append(error)
+                        failures.append((message.id, error))
+                        client = await _discard(client)
+                        return
+                    except _CONNECTION_ERRORS as exc:
+                        client = await _discard(client)
+                        if not retried:
+                            retried = True
+                            continue
+                        error = self._clean(f"SMTP server {self.where} unreachable: {_text(exc)}")
+                        down.append(error)
+                        failures.append((message.id, error))
+                        return
+                    except (aiosmtplib.SMTPException, ValueError) as exc:
+                        # refused sender/recipients/data, bad address: this message only
+                        failures.append((message.id, self._clean(_text(exc))))
+                        break
+        finally:
+            if client is not None and client.is_connected:
+                self._idle.append(client)
+
+    async def _connect(self) -> aiosmtplib.SMTP:
+        smtp = self.settings
+        client = aiosmtplib.SMTP(
+            hostname=smtp.host,
+            port=smtp.port,
+            timeout=smtp.timeout_seconds,
+            use_tls=smtp.security == "ssl",
+            start_tls=smtp.security == "starttls",
+            username=smtp.username if smtp.username else None,
+            password=self._password if smtp.username else None,
+        )
+        await client.connect()
+        self.connects += 1
+        return client
+
+    def _clean(self, text: str) -> str:
+        """Never let the password reach a log line or `last_error`."""
+        return text.replace(self._password, "***") if self._password else text
+
+
+async def _discard(client: aiosmtplib.SMTP | None, *, polite: bool = False) -> None:
+    if client is None:
+        return None
+    try:
+        if polite and client.is_connected:
+            await client.quit()
+    except (aiosmtplib.SMTPException, OSError):
+        pass
+    finally:
+        client.close()
+    return None
+
+
+def _text(exc: BaseException) -> str:
+    return f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
+
+
+async def deliver_claimed(messages: Sequence[Claimed], smtp: SmtpSettings) -> DeliveryResult:
+    """Send claimed messages over a fresh pool (closed afterwards); nothing is recorded."""
+    pool = SmtpPool(smtp)
+    try:
+        return await pool.deliver(messages)
+    finally:
+        await pool.close()
+
+
+def deliver_pending(
+    engine: Engine,
+    smtp: SmtpSettings,
+    *,
+    now: Clock = utcnow,
+    batch: int = 500,
+    max_batches: int | None = None,
+) -> DeliveryReport:
+    """Deliver everything due, batch by batch, recording each outcome in the outbox.
+
+    Synchronous: runs its own event loop with `asyncio.run` in the calling thread (Prefect
+    sync tasks run in a worker thread, where that is fine). Called from a thread that already
+    runs an event loop, it runs in a helper thread instead, blocking the caller until done.
+    Each message is attempted at most once per call.
+    """
+    return _run_sync(_deliver_pending(engine, smtp, now, batch, max_batches))
+
+
+async def _deliver_pending(
+    engine: Engine, smtp: SmtpSettings, now: Clock, batch: int, max_batches: int | None
+) -> DeliveryReport:
+    report = DeliveryReport()
+    lease = timedelta(seconds=smtp.lease_seconds)
+    backoff = timedelta(seconds=smtp.backoff_seconds)
+    tried: set[int] = set()
+    pool = SmtpPool(smtp)
+    try:
+        batches = 0
+        while max_batches is None or batches < max_batches:
+            claimed = outbox.claim_due(engine, limit=batch, now=now(), lease=lease)
+            again = [m.id for m in claimed if m.id in tried]
+            if again:  # failed earlier in this run and already due again (tiny backoff)
+                outbox.release(engine, again)
+                claimed = [m for m in claimed if m.id not in tried]
+            if not claimed:
+                break
+            batches += 1
+            tried.update(m.id for m in claimed)
+            result = await pool.deliver(claimed)
+            if result.sent_ids:
+                outbox.mark_sent(engine, result.sent_ids, now())
+            outcome = outbox.mark_failed(
+                engine, result.failures, now(), backoff, smtp.max_attempts
+            )
+            report.sent += len(result.sent_ids)
+            report.failed += outcome.failed
+            report.retry_later += outcome.retry_later
+            for _id, error in result.failures:
+                if error not in report.errors and len(report.errors) < _MAX_ERRORS:
+                    report.errors.append(error)
+            if result.unreachable:
+                report.unreachable = result.unreachable
+                break
+    finally:
+        await pool.close()
+    return report
+
+
+def _run_sync(coro: Any) -> Any:
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return asyncio.run(coro)
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="careops-delivery") as executor:
+        return executor.submit(asyncio.run, coro).result()

@@ -1,0 +1,242 @@
+"""The transactional outbox: mails are written with the state change they report, sent later.
+
+- `enqueue` inserts in the CALLER's transaction (ON CONFLICT (key) DO NOTHING): if the service
+  rolls back, the mail is gone too; a re-run enqueues the same key once.
+- `claim_due` leases a batch (status `sending`, `claimed_until`) in its own short transaction,
+  `FOR UPDATE SKIP LOCKED` on PostgreSQL, so concurrent deliverers get disjoint rows. A
+  deliverer that crashes leaves its rows `sending`; once the lease expires they are due again
+  (so a message in flight during a crash may go out twice, with the same Message-ID).
+- `mark_sent` / `mark_failed` record the outcome; failures back off exponentially and give up
+  after `max_attempts`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from email.message import EmailMessage
+from typing import NamedTuple
+
+from sqlalchemy import Engine, and_, bindparam, func, or_, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session
+
+from careops.clock import utcnow
+from careops.db.models import OutboxMessage, OutboxStatus
+from careops.errors import CareopsError
+from careops.mail.message import recipient_addresses
+
+_T = OutboxMessage.__table__
+_CHUNK = 500  # ids per IN (...) list: well under SQLite's bound-parameter limit
+_MAX_ERROR = 2000
+
+
+@dataclass(frozen=True)
+class Claimed:
+    id: int
+    recipients: list[str]
+    raw: str
+    attempts: int  # including the current one
+
+
+@dataclass(frozen=True)
+class FailedMessage:
+    id: int
+    key: str
+    category: str
+    recipients: str
+    subject: str
+    attempts: int
+    last_error: str | None
+
+
+class FailOutcome(NamedTuple):
+    retry_later: int
+    failed: int
+
+
+def enqueue(
+    session: Session,
+    *,
+    key: str,
+    category: str,
+    recipients: Sequence[str],
+    message: EmailMessage,
+    now: datetime | None = None,
+) -> bool:
+    """Add `message` to the outbox in the caller's transaction; False if `key` is already there.
+
+    `recipients` is the envelope (display names are dropped); does not commit.
+    """
+    addresses = recipient_addresses(recipients)
+    if not addresses:
+        raise CareopsError(f"outbox message {key!r} has no recipients")
+    if any("," in address for address in addresses):
+        raise CareopsError(f"outbox message {key!r}: recipient address with a comma {addresses}")
+    message_id = message["Message-ID"]
+    if not message_id:
+        raise CareopsError(f"outbox message {key!r} has no Message-ID header")
+    moment = now or utcnow()
+    dialect = session.get_bind().dialect.name
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    stmt = (
+        insert(_T)
+        .values(
+            key=key,
+            category=category,
+            recipients=",".join(addresses),
+            subject=str(message["Subject"] or "")[:300],
+            message_id=str(message_id),
+            raw=message.as_string(),
+            status=OutboxStatus.PENDING,
+            attempts=0,
+            next_attempt_at=moment,
+            created_at=moment,
+        )
+        .on_conflict_do_nothing(index_elements=["key"])
+    )
+    return session.execute(stmt).rowcount == 1
+
+
+def claim_due(
+    engine: Engine,
+    *,
+    limit: int,
+    now: datetime,
+    lease: timedelta,
+) -> list[Claimed]:
+    """Lease up to `limit` due messages (oldest first) until `now + lease`.
+
+    Due: pending with `next_attempt_at <= now`, or sending whose lease expired (a crashed
+    delivery). The lease must outlast the delivery of one batch.
+    """
+    due = or_(
+        and_(_T.c.status == OutboxStatus.PENDING, _T.c.next_attempt_at <= now),
+        and_(_T.c.status == OutboxStatus.SENDING, _T.c.claimed_until < now),
+    )
+    stmt = (
+        select(_T.c.id, _T.c.recipients, _T.c.raw, _T.c.attempts)
+        .where(due)
+        .order_by(_T.c.id)
+        .limit(limit)
+    )
+    if engine.dialect.name == "postgresql":
+        stmt = stmt.with_for_update(skip_locked=True)
+    with engine.begin() as conn:  # SQLite: BEGIN IMMEDIATE holds the write lock already
+        rows = conn.execute(stmt).all()
+        if not rows:
+            return []
+        for ids in _chunks([row.id for row in rows]):
+            conn.execute(
+                update(_T)
+                .where(_T.c.id.in_(ids))
+                .values(
+                    status=OutboxStatus.SENDING,
+                    claimed_until=now + lease,
+                    attempts=_T.c.attempts + 1,
+                )
+            )
+    return [
+        Claimed(row.id, row.recipients.split(","), row.raw, row.attempts + 1) for row in rows
+    ]
+
+
+def mark_sent(engine: Engine, ids: Iterable[int], now: datetime) -> None:
+    """Record delivered messages (one UPDATE per 500 ids)."""
+    with engine.begin() as conn:
+        for chunk in _chunks(list(ids)):
+            conn.execute(
+                update(_T)
+                .where(_T.c.id.in_(chunk))
+                .values(
+                    status=OutboxStatus.SENT, sent_at=now, claimed_until=None, last_error=None
+                )
+            )
+
+
+def mark_failed(
+    engine: Engine,
+    failures: Sequence[tuple[int, str]],
+    now: datetime,
+    backoff: timedelta,
+    max_attempts: int,
+) -> FailOutcome:
+    """Back to pending after `backoff * 2**(attempts-1)`, or `failed` after `max_attempts`.
+
+    `error` is stored as given (truncated): callers must not put secrets in it.
+    """
+    if not failures:
+        return FailOutcome(0, 0)
+    errors = dict(failures)
+    with engine.begin() as conn:
+        attempts: dict[int, int] = {}
+        for chunk in _chunks(list(errors)):
+            attempts.update(conn.execute(select(_T.c.id, _T.c.attempts).where(_T.c.id.in_(chunk))))
+        params = []
+        for message_id, tried in attempts.items():
+            give_up = tried >= max_attempts
+            delay = backoff * 2 ** min(max(tried - 1, 0), 16)
+            params.append(
+                {
+                    "b_id": message_id,
+                    "b_status": OutboxStatus.FAILED if give_up else OutboxStatus.PENDING,
+                    "b_next": now if give_up else now + delay,
+                    "b_error": errors[message_id][:_MAX_ERROR],
+                }
+            )
+        if params:
+            conn.execute(
+                update(_T)
+                .where(_T.c.id == bindparam("b_id"))
+                .values(
+                    status=bindparam("b_status"),
+                    next_attempt_at=bindparam("b_next"),
+                    last_error=bindparam("b_error"),
+                    claimed_until=None,
+                ),
+                params,
+            )
+    gave_up = sum(1 for p in params if p["b_status"] == OutboxStatus.FAILED)
+    return FailOutcome(retry_later=len(params) - gave_up, failed=gave_up)
+
+
+def pending_count(engine: Engine) -> int:
+    """Messages not yet delivered nor given up (pending, or sending under a lease)."""
+    with engine.connect() as conn:
+        stmt = select(func.count()).where(
+            _T.c.status.in_([OutboxStatus.PENDING, OutboxStatus.SENDING])
+        )
+        return conn.execute(stmt).scalar_one()
+
+
+def failed(engine: Engine) -> list[FailedMessage]:
+    """Messages given up after `max_attempts`, oldest first."""
+    stmt = (
+        select(
+            _T.c.id, _T.c.key, _T.c.category, _T.c.recipients, _T.c.subject, _T.c.attempts,
+            _T.c.last_error,
+        )
+        .where(_T.c.status == OutboxStatus.FAILED)
+        .order_by(_T.c.id)
+    )
+    with engine.connect() as conn:
+        return [FailedMessage(*row) for row in conn.execute(stmt)]
+
+
+def _chunks(ids: list[int]) -> Iterator[list[int]]:
+    for start in range(0, len(ids), _CHUNK):
+        yield ids[start : start + _CHUNK]
+
+
+def release(engine: Engine, ids: Iterable[int]) -> None:
+    """Undo a claim that will not be attempted (back to pending, the attempt not counted)."""
+    with engine.begin() as conn:
+        for chunk in _chunks(list(ids)):
+            conn.execute(
+                update(_T)
+                .where(_T.c.id.in_(chunk), _T.c.status == OutboxStatus.SENDING)
+                .values(
+                    status=OutboxStatus.PENDING, claimed_until=None, attempts=_T.c.attempts - 1
+                )
+            )
