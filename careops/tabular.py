@@ -1,0 +1,138 @@
+"""Read the tables ops keep (CSV or Excel .xlsx) as (row number, {column: cell text}).
+
+Row numbers are the ones a person sees in Excel: the header is row 1, the first data row is
+row 2 (a quoted CSV cell spanning several lines still counts as one row). Blank rows are
+skipped but keep their number. Headers are stripped and lower-cased, so `Code ` and `code` are
+the same column. Cells are stripped text; Excel dates become ISO dates (`2026-01-05`), whole
+numbers lose their `.0` (a phone number typed into a numeric cell stays a phone number).
+
+CSV files are decoded as UTF-8 (with or without the BOM Excel writes) and, failing that, as
+GB18030: what a Chinese Excel's "CSV" export produces.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import zipfile
+from collections.abc import Collection, Iterable, Iterator
+from datetime import date, datetime, time
+from pathlib import Path
+
+from careops.errors import CareopsError
+
+Row = tuple[int, dict[str, str]]
+
+SUPPORTED_SUFFIXES = (".csv", ".xlsx")
+
+
+def read_table(path: Path, *, required: Collection[str] = ()) -> Iterator[Row]:
+    """Yield (row number, {header: cell text}) for every non-blank data row of `path`.
+
+    Raises CareopsError naming the file for an unknown extension, an unreadable or empty file,
+    duplicate headers, or missing `required` columns (all missing ones are named).
+    """
+    path = Path(path)
+    suffix = path.suffix.lower()
+    if suffix == ".csv":
+        lines = _csv_lines(path)
+    elif suffix == ".xlsx":
+        lines = _xlsx_lines(path)
+    else:
+        raise CareopsError(
+            f"{path}: unsupported file type {path.suffix or '(none)'!r}; "
+            f"use one of {', '.join(SUPPORTED_SUFFIXES)}"
+        )
+    yield from _rows(path, lines, required)
+
+
+def _rows(path: Path, lines: Iterator[list[str]], required: Collection[str]) -> Iterator[Row]:
+    try:
+        header = next(lines)
+    except StopIteration:
+        raise CareopsError(f"{path}: the file is empty (expected a header row)") from None
+    columns = [cell.strip().lower() for cell in header]
+    named = [c for c in columns if c]
+    duplicates = sorted({c for c in named if named.count(c) > 1})
+    if duplicates:
+        raise CareopsError(f"{path}: duplicate column(s) in the header: {', '.join(duplicates)}")
+    missing = [c for c in required if c not in named]
+    if missing:
+        raise CareopsError(f"{path}: missing required column(s): {', '.join(missing)}")
+    for number, cells in enumerate(lines, start=2):
+        values = [cell.strip() for cell in cells]
+        if not any(values):
+            continue
+        values += [""] * (len(columns) - len(values))
+        yield number, {c: v for c, v in zip(columns, values, strict=False) if c}
+
+
+def _csv_lines(path: Path) -> Iterator[list[str]]:
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise CareopsError(f"{path}: cannot read the file ({exc.strerror or exc})") from None
+    text = _decode(path, data)
+    return iter(csv.reader(io.StringIO(text, newline="")))
+
+
+def _decode(path: Path, data: bytes) -> str:
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        pass
+    try:
+        return data.decode("gb18030")
+    except UnicodeDecodeError as exc:
+        raise CareopsError(
+            f"{path}: not a UTF-8 or GB18030 text file (undecodable byte at offset {exc.start})"
+        ) from None
+
+
+def _xlsx_lines(path: Path) -> Iterator[list[str]]:
+    # Imported lazily: openpyxl is slow to import and only .xlsx files need it.
+    from openpyxl import load_workbook
+
+    try:
+        workbook = load_workbook(path, read_only=True, data_only=True)
+    except FileNotFoundError:
+        raise CareopsError(f"{path}: the file does not exist") from None
+    except (OSError, zipfile.BadZipFile, KeyError, ValueError) as exc:
+        raise CareopsError(f"{path}: not a readable .xlsx workbook ({exc})") from None
+    return _sheet_lines(workbook)
+
+
+def _sheet_lines(workbook) -> Iterator[list[str]]:
+    try:
+        sheet = workbook.worksheets[0]
+        sheet.reset_dimensions()  # some writers store wrong dimensions; read what is there
+        for values in sheet.iter_rows(values_only=True):
+            yield [cell_text(value) for value in values]
+    finally:
+        workbook.close()
+
+
+def cell_text(value: object) -> str:
+    """The text of one Excel cell value, the way a person reads it."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, datetime):
+        return value.date().isoformat() if value.time() == time(0) else value.isoformat()
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
+
+
+def write_csv(path: Path, header: Iterable[str], rows: Iterable[Iterable[object]]) -> None:
+    """Write a UTF-8 CSV with a BOM, so Excel on a Chinese Windows opens it correctly."""
+    try:
+        with Path(path).open("w", encoding="utf-8-sig", newline="") as handle:
+            writer = csv.writer(handle)
+            writer.writerow(list(header))
+            writer.writerows(rows)
+    except OSError as exc:
+        raise CareopsError(f"{path}: cannot write the file ({exc.strerror or exc})") from None
