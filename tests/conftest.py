@@ -123,14 +123,30 @@ def settings(
     Set through the environment, exactly as an operator would, so code that calls
     `get_settings()` (tasks, flows, CLI) sees them too.
     """
-    monkeypatch.setenv("CAREOPS_DATABASE_URL", db_url)
+    yield from _point_settings(db_url, smtp, monkeypatch, tmp_path)
+
+
+@pytest.fixture
+def sqlite_settings(
+    sqlite_only_url: str, smtp: SmtpSink, monkeypatch: pytest.MonkeyPatch, tmp_path
+) -> Iterator[Settings]:
+    """Like `settings`, on SQLite only (flow and CLI tests whose subject is not the backend)."""
+    yield from _point_settings(sqlite_only_url, smtp, monkeypatch, tmp_path)
+
+
+def _point_settings(url: str, smtp: SmtpSink, monkeypatch: pytest.MonkeyPatch, tmp_path):
+    from careops import bootstrap
+
+    monkeypatch.setenv("CAREOPS_DATABASE_URL", url)
     monkeypatch.setenv("CAREOPS_SMTP__HOST", smtp.host)
     monkeypatch.setenv("CAREOPS_SMTP__PORT", str(smtp.port))
     monkeypatch.setenv("CAREOPS_SMTP__BACKOFF_SECONDS", "0")
     monkeypatch.setenv("CAREOPS_CATCHER__MAIL_DIR", str(tmp_path / "mail"))
     get_settings.cache_clear()
+    bootstrap.reset()
     yield get_settings()
     get_settings.cache_clear()
+    bootstrap.reset()
 
 
 @pytest.fixture(scope="session")

@@ -100,6 +100,7 @@ def _callbacks_due(
             (Project.retired_on.is_(None)) | (Project.retired_on > month.first_day),
             Customer.no_calls.is_(False),
         )
+        .order_by(Project.id)
     )
     due = []
     for pid, delivered_on, owner in uow.session.execute(query):
