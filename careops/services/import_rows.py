@@ -33,14 +33,9 @@ from pydantic import model_validator as _model_validator
 
 from careops.db.models import Department, StaffRole
 
-DEPARTMENT_NAMES = {
-    "客服部": Department.CS,
-    "技术服务部": Department.TS,
-    "业务部": Department.BIZ,
-    "办公室": Department.OFFICE,
-    "总经理": Department.GM,
-    "高层领导": Department.LEADERSHIP,
-}
+DEPARTMENT_NAMES = {"客服部": Department.CS, "技术服务部": Department.TS, "业务部": Department.BIZ,
+                    "办公室": Department.OFFICE, "总经理": Department.GM,
+                    "高层领导": Department.LEADERSHIP}
 ROLE_NAMES = {"组员": StaffRole.MEMBER, "员工": StaffRole.MEMBER, "负责人": StaffRole.HEAD,
               "部长": StaffRole.HEAD, "主管": StaffRole.SUPERVISOR, "经理": StaffRole.MANAGER}
 TRUE_WORDS = {"yes", "y", "true", "t", "1", "是", "对"}

@@ -217,7 +217,7 @@ def import_rows(
             else:
                 report.unchanged += 1
         if inserts:
-            session.execute(insert(spec.model), inserts)
+            session.execute(insert(table), inserts)
         if updates:
             session.execute(update(spec.model), updates)
         uow.commit()
