@@ -95,8 +95,9 @@ def enqueue(
             created_at=moment,
         )
         .on_conflict_do_nothing(index_elements=["key"])
+        .returning(_T.c.id)
     )
-    return session.execute(stmt).rowcount == 1
+    return session.execute(stmt).scalar_one_or_none() is not None
 
 
 def claim_due(
@@ -105,11 +106,13 @@ def claim_due(
     limit: int,
     now: datetime,
     lease: timedelta,
+    after_id: int = 0,
 ) -> list[Claimed]:
     """Lease up to `limit` due messages (oldest first) until `now + lease`.
 
     Due: pending with `next_attempt_at <= now`, or sending whose lease expired (a crashed
-    delivery). The lease must outlast the delivery of one batch.
+    delivery). The lease must outlast the delivery of one batch. `after_id` lets a delivery
+    run move forward through the outbox, so it attempts each message at most once.
     """
     due = or_(
         and_(_T.c.status == OutboxStatus.PENDING, _T.c.next_attempt_at <= now),
@@ -117,7 +120,7 @@ def claim_due(
     )
     stmt = (
         select(_T.c.id, _T.c.recipients, _T.c.raw, _T.c.attempts)
-        .where(due)
+        .where(due, _T.c.id > after_id)
         .order_by(_T.c.id)
         .limit(limit)
     )
@@ -172,7 +175,8 @@ def mark_failed(
     with engine.begin() as conn:
         attempts: dict[int, int] = {}
         for chunk in _chunks(list(errors)):
-            attempts.update(conn.execute(select(_T.c.id, _T.c.attempts).where(_T.c.id.in_(chunk))))
+            rows = conn.execute(select(_T.c.id, _T.c.attempts).where(_T.c.id.in_(chunk)))
+            attempts.update((row.id, row.attempts) for row in rows)
         params = []
         for message_id, tried in attempts.items():
             give_up = tried >= max_attempts
@@ -228,15 +232,3 @@ def _chunks(ids: list[int]) -> Iterator[list[int]]:
     for start in range(0, len(ids), _CHUNK):
         yield ids[start : start + _CHUNK]
 
-
-def release(engine: Engine, ids: Iterable[int]) -> None:
-    """Undo a claim that will not be attempted (back to pending, the attempt not counted)."""
-    with engine.begin() as conn:
-        for chunk in _chunks(list(ids)):
-            conn.execute(
-                update(_T)
-                .where(_T.c.id.in_(chunk), _T.c.status == OutboxStatus.SENDING)
-                .values(
-                    status=OutboxStatus.PENDING, claimed_until=None, attempts=_T.c.attempts - 1
-                )
-            )

@@ -197,7 +197,7 @@ def deliver_pending(
     Synchronous: runs its own event loop with `asyncio.run` in the calling thread (Prefect
     sync tasks run in a worker thread, where that is fine). Called from a thread that already
     runs an event loop, it runs in a helper thread instead, blocking the caller until done.
-    Each message is attempted at most once per call.
+    Each message is attempted at most once per call (the run moves forward by id).
     """
     return _run_sync(_deliver_pending(engine, smtp, now, batch, max_batches))
 
@@ -208,20 +208,18 @@ async def _deliver_pending(
     report = DeliveryReport()
     lease = timedelta(seconds=smtp.lease_seconds)
     backoff = timedelta(seconds=smtp.backoff_seconds)
-    tried: set[int] = set()
+    last_id = 0  # move forward: a message that fails is not retried within this run
     pool = SmtpPool(smtp)
     try:
         batches = 0
         while max_batches is None or batches < max_batches:
-            claimed = outbox.claim_due(engine, limit=batch, now=now(), lease=lease)
-            again = [m.id for m in claimed if m.id in tried]
-            if again:  # failed earlier in this run and already due again (tiny backoff)
-                outbox.release(engine, again)
-                claimed = [m for m in claimed if m.id not in tried]
+            claimed = outbox.claim_due(
+                engine, limit=batch, now=now(), lease=lease, after_id=last_id
+            )
             if not claimed:
                 break
             batches += 1
-            tried.update(m.id for m in claimed)
+            last_id = claimed[-1].id
             result = await pool.deliver(claimed)
             if result.sent_ids:
                 outbox.mark_sent(engine, result.sent_ids, now())
