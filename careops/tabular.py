@@ -30,7 +30,8 @@ def read_table(path: Path, *, required: Collection[str] = ()) -> Iterator[Row]:
     """Yield (row number, {header: cell text}) for every non-blank data row of `path`.
 
     Raises CareopsError naming the file for an unknown extension, an unreadable or empty file,
-    duplicate headers, or missing `required` columns (all missing ones are named).
+    duplicate headers, or missing `required` columns (all missing ones are named) — as a
+    generator, when iteration starts, i.e. before the first row is yielded.
     """
     path = Path(path)
     suffix = path.suffix.lower()
