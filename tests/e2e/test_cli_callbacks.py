@@ -1,0 +1,62 @@
+"""`careops preview callbacks` and `careops callbacks ...` through typer's CliRunner."""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+
+from typer.testing import CliRunner
+
+from careops.cli.common import console
+from careops.cli.main import app
+from careops.db.uow import UnitOfWork
+from tests.support.factories import World
+
+runner = CliRunner()
+
+
+def test_preview_prints_r1_due_dates_as_json():
+    result = runner.invoke(app, ["preview", "callbacks", "--delivered", "2025-01-31",
+                                 "--from", "2026-01-01", "--to", "2026-12-31", "--json"])
+    assert result.exit_code == 0, result.output
+    # 2025-01-31 + 12 months = 2026-01-31 (Sat) → Mon 2 Feb; then quarterly from +15 months:
+    # 30 Apr, 31 Jul, 31 Oct (Sat) → … National Day is over, but 31 Oct is a Saturday → 2 Nov
+    assert json.loads(result.output) == ["2026-02-02", "2026-04-30", "2026-07-31", "2026-11-02"]
+
+
+def test_preview_names_an_unpublished_year():
+    result = runner.invoke(app, ["preview", "callbacks", "--delivered", "2026-06-01",
+                                 "--from", "2027-01-01", "--to", "2027-12-31", "--json"])
+    assert result.exit_code == 2
+    assert "2027" in result.output and "config/calendar/2027.toml" in result.output
+
+
+def test_plan_list_record_close(sqlite_settings, smtp, monkeypatch):
+    monkeypatch.setattr(console, "width", 200)  # a wide terminal: no cropped cells
+    world = World(UnitOfWork())
+    world.staff("CS1")
+    world.project("A", world.customer("C1", name="华东电气有限公司"), date(2026, 1, 14))
+
+    planned = runner.invoke(app, ["callbacks", "plan", "--month", "2026-02"])
+    assert planned.exit_code == 0, planned.output
+    assert "1 created" in planned.output and "1 mails sent" in planned.output
+
+    listed = runner.invoke(app, ["callbacks", "list", "--month", "2026-02"])
+    assert listed.exit_code == 0 and "华东电气有限公司" in listed.output and "open" in listed.output
+
+    recorded = runner.invoke(app, ["callbacks", "record", "--project", "A", "--month", "2026-02",
+                                   "--outcome", "reached", "--satisfaction", "4", "--by", "李雷"])
+    assert recorded.exit_code == 0 and "recorded: reached" in recorded.output
+
+    refused = runner.invoke(app, ["callbacks", "record", "--project", "A", "--month", "2026-02",
+                                  "--outcome", "declined"])
+    assert refused.exit_code == 2 and "already recorded as reached" in refused.output
+
+    closed = runner.invoke(app, ["callbacks", "close", "--month", "2026-02"])
+    assert closed.exit_code == 0 and "done 1, missed 0" in closed.output
+
+
+def test_unknown_project_is_a_clear_error(sqlite_settings):
+    result = runner.invoke(app, ["callbacks", "record", "--project", "NOPE", "--outcome",
+                                 "reached"])
+    assert result.exit_code == 2 and "unknown project 'NOPE'" in result.output
