@@ -66,6 +66,7 @@ def run_catcher(host: str, port: int, mail_dir: Path) -> Controller:
     try:
         controller.start()
     except Exception as exc:  # aiosmtpd reports bind failures in several ways
+        controller.stop(no_assert=True)
         raise CareopsError(f"SMTP catcher cannot listen on {host}:{port}: {exc}") from exc
     return controller
 
@@ -81,7 +82,10 @@ def main(argv: list[str] | None = None) -> None:
     args = parser.parse_args(argv)
     controller = run_catcher(args.host, args.port, args.mail_dir)
     signal.signal(signal.SIGTERM, _interrupt)  # stop cleanly when the stack terminates us
-    print(f"SMTP catcher on {args.host}:{args.port}, writing to {args.mail_dir} (Ctrl-C stops)")
+    print(
+        f"SMTP catcher on {args.host}:{args.port}, writing to {args.mail_dir} (Ctrl-C stops)",
+        flush=True,
+    )
     try:
         threading.Event().wait()
     except KeyboardInterrupt:
