@@ -11,7 +11,7 @@ import subprocess
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import IO
 
@@ -69,24 +69,33 @@ class Child:
         """
         if self.process is None:
             return None
-        groups = {self.pid, *(_pgid(pid) for pid in descendants(self.pid))} - {None, 0}
-        _signal_groups(groups, signal.SIGTERM)
-        deadline = time.monotonic() + timeout
-        with contextlib.suppress(subprocess.TimeoutExpired):
-            self.process.wait(timeout=timeout)
-        while time.monotonic() < deadline and any(_group_alive(g) for g in groups):
-            time.sleep(0.1)
-        _signal_groups({g for g in groups if _group_alive(g)}, signal.SIGKILL)
+        stop_tree(self.pid, timeout, reap=self.process.poll)
         code = self.process.wait()
         if self._log is not None:
             self._log.close()
         return code
 
-    def log_tail(self, lines: int = 25) -> str:
+    def log_tail(self, lines: int = 12) -> str:
         if self.log_path is None or not self.log_path.exists():
             return ""
         text = self.log_path.read_text(encoding="utf-8", errors="replace")
         return "\n".join(text.splitlines()[-lines:])
+
+
+def stop_tree(leader: int, timeout: float, reap: Callable[[], object] = lambda: None) -> None:
+    """SIGTERM the group of `leader` and the groups of its descendants; SIGKILL after timeout.
+
+    `reap` collects the leader if it is our child (a zombie still counts as a group member).
+    """
+    groups = {leader, *(_pgid(pid) for pid in descendants(leader))} - {None, 0}
+    _signal_groups(groups, signal.SIGTERM)
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        reap()
+        if not any(_group_alive(g) for g in groups):
+            return
+        time.sleep(0.1)
+    _signal_groups({g for g in groups if _group_alive(g)}, signal.SIGKILL)
 
 
 def descendants(pid: int) -> list[int]:
@@ -170,3 +179,40 @@ def wait_healthy(url: str, child: Child, timeout: float) -> None:
             return
         time.sleep(0.25)
     raise StackError(f"{child.name} did not answer {url} within {timeout:.0f} s")
+
+
+def record_children(pid_file: Path, children: Sequence[Child]) -> None:
+    """Write the children's pids, so a stack started after this one was SIGKILLed can stop them
+    (they live in their own sessions and would otherwise outlive it)."""
+    lines = [f"{os.getpid()} careops stack\n"]
+    lines += [f"{c.pid} {c.name}\n" for c in children if c.process is not None]
+    pid_file.write_text("".join(lines), encoding="utf-8")
+
+
+def stop_leftovers(pid_file: Path, timeout: float = 10.0) -> list[str]:
+    """Stop the children an earlier stack recorded that still run `prefect`; their names."""
+    if not pid_file.exists():
+        return []
+    lines = pid_file.read_text(encoding="utf-8").splitlines()
+    owner = lines[0].partition(" ")[0] if lines else ""
+    if owner.isdigit() and int(owner) != os.getpid() and _command_has(int(owner), "careops"):
+        raise StackError(
+            f"another careops stack (pid {owner}) runs with this Prefect home ({pid_file.parent})"
+        )
+    stopped = []
+    for line in lines[1:]:
+        pid_text, _, name = line.partition(" ")
+        if not pid_text.isdigit() or not _command_has(int(pid_text), "prefect"):
+            continue
+        stop_tree(int(pid_text), timeout)
+        stopped.append(f"{name} (pid {pid_text})")
+    pid_file.unlink()
+    return stopped
+
+
+def _command_has(pid: int, word: str) -> bool:
+    """Whether process `pid` lives and its command line contains `word` (pids get reused)."""
+    args = subprocess.run(
+        ["ps", "-o", "args=", "-p", str(pid)], capture_output=True, text=True, check=False
+    ).stdout
+    return word in args

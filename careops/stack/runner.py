@@ -20,7 +20,13 @@ from rich.console import Console
 from careops.clock import local_today
 from careops.stack import database, prefect_setup
 from careops.stack.config import StackConfig, StackError
-from careops.stack.processes import Child, ensure_port_free, wait_healthy
+from careops.stack.processes import (
+    Child,
+    ensure_port_free,
+    record_children,
+    stop_leftovers,
+    wait_healthy,
+)
 
 SERVER_START_TIMEOUT = 90.0
 STOP_TIMEOUT = 10.0
@@ -35,12 +41,16 @@ class Stack:
         self.worker: Child | None = None
         self.catcher: Any = None
         self.server_ready = False
+        self.pid_file = config.prefect_home / "stack.pids"
 
     def _step(self, text: str, started: float) -> None:
         self.console.print(f"[green]✓[/] {text} [dim]({time.monotonic() - started:.1f} s)[/]")
 
     def up(self) -> None:
         cfg, t0 = self.config, time.monotonic()
+        cfg.prefect_home.mkdir(parents=True, exist_ok=True)
+        for leftover in stop_leftovers(self.pid_file):
+            self.console.print(f"[yellow]![/] stopped {leftover} left by a killed stack")
         ensure_port_free(cfg.host, cfg.port, "The Prefect server")
         ensure_port_free(cfg.catcher_host, cfg.catcher_port, "The SMTP catcher")
 
@@ -64,7 +74,6 @@ class Stack:
             )
 
         t = time.monotonic()
-        cfg.prefect_home.mkdir(parents=True, exist_ok=True)
         self.server = Child(
             "prefect server",
             _prefect("server", "start", "--host", cfg.host, "--port", str(cfg.port)),
@@ -72,6 +81,7 @@ class Stack:
             cwd=cfg.root,
             log_path=cfg.prefect_home / "server.log",
         ).start()
+        record_children(self.pid_file, [self.server])
         with self.console.status("starting the Prefect server…"):
             wait_healthy(f"{cfg.api_url}/health", self.server, SERVER_START_TIMEOUT)
         self.server_ready = True
@@ -94,6 +104,7 @@ class Stack:
                 cwd=cfg.root,
                 log_path=cfg.prefect_home / "worker.log",
             ).start()
+            record_children(self.pid_file, [self.server, self.worker])
             self._step(f"worker polling pool {cfg.work_pool!r} (log {self.worker.log_path})", t)
 
         self.console.print(
@@ -161,6 +172,7 @@ class Stack:
         if self.catcher is not None:
             self.catcher.stop()
             self.console.print("  SMTP catcher stopped")
+        self.pid_file.unlink(missing_ok=True)
 
 
 def _prefect(*args: str) -> list[str]:
