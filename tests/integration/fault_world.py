@@ -44,7 +44,8 @@ def build_world(uow: UnitOfWork, *, leadership_staff: bool = True) -> int:
 def report(severity: FaultSeverity = FaultSeverity.MAJOR, **over) -> FaultReport:
     values = dict(
         project_code="P-ALPHA", occurred_at=START.replace(hour=1, minute=30),
-        place="主站 Web 服务器", symptoms="首页 502，用户无法登录", handling_plan="切换备用节点，排查数据库",
+        place="主站 Web 服务器", symptoms="首页 502，用户无法登录",
+        handling_plan="切换备用节点，排查数据库",
         severity=severity, reporter="李雷",
     )
     values.update(over)
