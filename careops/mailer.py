@@ -16,6 +16,13 @@ from careops.mail.message import build_message
 from careops.mail.render import MailRenderer
 
 
+@dataclass(frozen=True)
+class Attachment:
+    filename: str
+    content: bytes
+    mimetype: str = "text/csv"
+
+
 @dataclass
 class Mailer:
     renderer: MailRenderer
@@ -32,6 +39,7 @@ class Mailer:
         context: Mapping[str, object],
         locale: str | None = None,
         category: str | None = None,
+        attachments: Sequence[Attachment] = (),
     ) -> bool:
         """Render `template` for `to` and add it to the outbox under `key` (once per key).
 
@@ -39,6 +47,11 @@ class Mailer:
         """
         rendered = self.renderer.render(template, locale or self.default_locale, context)
         message = build_message(sender=self.sender, recipients=list(to), rendered=rendered)
+        for item in attachments:
+            maintype, subtype = item.mimetype.split("/", 1)
+            message.add_attachment(
+                item.content, maintype=maintype, subtype=subtype, filename=item.filename
+            )
         return outbox.enqueue(
             session,
             key=key,

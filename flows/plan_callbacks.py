@@ -20,7 +20,7 @@ from careops.clock import local_today
 from careops.months import Month
 from careops.settings import get_settings
 from tasks.artifacts import markdown_table, publish_markdown, publish_table
-from tasks.callbacks import plan_month_task
+from tasks.callbacks import plan_month_task, queue_call_lists_task
 from tasks.mail import deliver_outbox_task
 from tasks.notify import FAILURE_HOOKS
 
@@ -49,7 +49,8 @@ def plan_callbacks(params: PlanCallbacksParams | None = None) -> dict:
     else:
         month = Month.parse(params.month)
 
-    result = plan_month_task(str(month))
+    result = {"month": str(month)} | plan_month_task(str(month))
+    result |= queue_call_lists_task(str(month))
     delivery = deliver_outbox_task()
     publish_table(
         f"callback-plan-{month}", result["planned"], f"Callbacks newly listed for {month}"

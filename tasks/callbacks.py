@@ -11,19 +11,24 @@ from careops.clock import local_today, utcnow
 from careops.db.uow import UnitOfWork
 from careops.months import Month
 from careops.services import callbacks as service
-from careops.services.callback_planning import plan_month
+from careops.services.callback_planning import plan_month, queue_call_lists
 from careops.settings import get_settings
 
 
 @task(retries=2, retry_delay_seconds=[5, 30])
 def plan_month_task(month: str) -> dict:
-    result = plan_month(UnitOfWork(), Month.parse(month), get_calendar(), get_mailer(), utcnow())
+    """Create and assign the month's callbacks (one transaction)."""
+    result = plan_month(UnitOfWork(), Month.parse(month), get_calendar(), utcnow())
+    return {"created": result.created, "already_planned": result.already_planned}
+
+
+@task(retries=2, retry_delay_seconds=[5, 30])
+def queue_call_lists_task(month: str) -> dict:
+    """Queue each assignee's list of not-yet-notified callbacks (one transaction)."""
+    lists, entries = queue_call_lists(UnitOfWork(), Month.parse(month), get_mailer(), utcnow())
     return {
-        "month": result.month,
-        "created": result.created,
-        "already_planned": result.already_planned,
-        "call_lists": [asdict(c) for c in result.call_lists],
-        "planned": [e.as_row() for e in result.planned],
+        "call_lists": [asdict(c) for c in lists],
+        "planned": [e.as_row() for e in entries],
     }
 
 

@@ -50,7 +50,7 @@ def _postgres_url() -> Iterator[str]:
     url = admin_url.set(database=name).render_as_string(hide_password=False)
     upgrade(url)
     yield url
-    get_engine.cache_clear()
+    get_engine(url).dispose()
     with admin.connect() as conn:
         conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
     admin.dispose()

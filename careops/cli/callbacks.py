@@ -20,7 +20,7 @@ from careops.months import Month
 from careops.rules.callbacks import due_dates
 from careops.services import callbacks as service
 from careops.services.call_lists import call_list_entries
-from careops.services.callback_planning import plan_month
+from careops.services.callback_planning import plan_and_notify
 from careops.settings import get_settings
 
 app = typer.Typer(help="Customer callbacks (R1).", no_args_is_help=True)
@@ -56,7 +56,7 @@ def preview_callbacks(
 def plan(month: MonthOption = None) -> None:
     """Create the month's callbacks, assign them and mail the call lists (like plan-callbacks)."""
     with reported_errors():
-        result = plan_month(UnitOfWork(), _month(month), get_calendar(), get_mailer(), utcnow())
+        result = plan_and_notify(UnitOfWork(), _month(month), get_calendar(), get_mailer(), utcnow())
         report = deliver_pending(get_engine(), get_settings().smtp)
     console.print(
         f"{result.month}: {result.created} created, {result.already_planned} already planned, "

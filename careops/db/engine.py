@@ -52,11 +52,15 @@ def make_engine(url: str, **kwargs) -> Engine:
     return create_engine(url, pool_pre_ping=True, **kwargs)
 
 
-@lru_cache
 def get_engine(url: str | None = None) -> Engine:
-    """The process-wide engine for `url` (default: the configured database)."""
+    """The process-wide engine for `url` (default: the configured database, read now)."""
     if url is None:
         from careops.settings import get_settings
 
         url = get_settings().database_url
+    return _engine_for(url)
+
+
+@lru_cache
+def _engine_for(url: str) -> Engine:
     return make_engine(url)

@@ -1,10 +1,12 @@
 """R1 monthly planning: create the month's callbacks once, assign them, queue the call lists.
 
-One unit of work does it all, under a per-month lock, so a re-run, a retry or two runs at once
-create every callback once and mail every assignee once:
-- callbacks are inserted with ON CONFLICT DO NOTHING on (project, anchor date, seq);
-- a call list covers the assignee's callbacks not yet notified, which it marks notified in the
-  same transaction (a project imported mid-month gets a supplementary list on the next run).
+Two units of work, each under the month's lock, so a re-run, a retry or two runs at once create
+every callback once and mail every assignee once:
+- `plan_month` inserts the callbacks with ON CONFLICT DO NOTHING on (project, anchor date, seq)
+  and assigns them;
+- `queue_call_lists` mails each assignee the callbacks not yet on a list and marks them notified
+  in the same transaction as the outbox rows. A crash between the two steps loses nothing: the
+  next run lists what is still unnotified (so does a project imported mid-month).
 """
 
 from __future__ import annotations
@@ -23,7 +25,10 @@ from careops.db.uow import UnitOfWork
 from careops.mailer import Mailer
 from careops.months import Month
 from careops.rules.callbacks import assign_balanced, due_in_month
-from careops.services.call_lists import CallListEntry, call_list_entries
+from careops.services.call_lists import CallListEntry, call_list_csv, call_list_entries
+
+# A longer list is still complete in the CSV attachment (opens in Excel).
+ROWS_IN_MAIL_BODY = 200
 
 
 @dataclass(frozen=True)
@@ -47,10 +52,17 @@ class PlanResult:
         return sum(c.count for c in self.call_lists)
 
 
-def plan_month(
+def plan_and_notify(
     uow: UnitOfWork, month: Month, cal: WorkCalendar, mailer: Mailer, now: datetime
 ) -> PlanResult:
-    """Create every callback due in `month` (R1), assign it, and queue each assignee's list."""
+    """Both steps: what `plan-callbacks` and `careops callbacks plan` do."""
+    result = plan_month(uow, month, cal, now)
+    result.call_lists, result.planned = queue_call_lists(uow, month, mailer, now)
+    return result
+
+
+def plan_month(uow: UnitOfWork, month: Month, cal: WorkCalendar, now: datetime) -> PlanResult:
+    """Create every callback due in `month` (R1) that does not exist yet, and assign it."""
     with uow:
         uow.lock(f"plan-callbacks:{month}")
         session = uow.session
@@ -82,7 +94,6 @@ def plan_month(
                 session, Callback, rows, ["project_id", "anchor_date", "seq"]
             )
             result.created = _count(uow, month) - len(existing)
-        result.call_lists, result.planned = _queue_call_lists(uow, month, mailer, now)
         uow.commit()
     return result
 
@@ -103,7 +114,7 @@ def _callbacks_due(
         .order_by(Project.id)
     )
     due = []
-    for pid, delivered_on, owner in uow.session.execute(query):
+    for pid, delivered_on, owner in uow.session.connection().execute(query):
         for seq, due_date in due_in_month(delivered_on, month.year, month.month, cal):
             due.append((pid, delivered_on, seq, due_date, owner))
     return due
@@ -135,10 +146,20 @@ def _current_load(uow: UnitOfWork, month: Month) -> dict[int, int]:
     return {staff_id: count for staff_id, count in uow.session.execute(query)}
 
 
-def _queue_call_lists(
+def queue_call_lists(
     uow: UnitOfWork, month: Month, mailer: Mailer, now: datetime
 ) -> tuple[list[CallList], list[CallListEntry]]:
     """Mail each assignee the open callbacks of `month` not yet on a list; mark them notified."""
+    with uow:
+        uow.lock(f"plan-callbacks:{month}")
+        lists, entries = _queue_call_lists(uow, month, mailer, now)
+        uow.commit()
+    return lists, entries
+
+
+def _queue_call_lists(
+    uow: UnitOfWork, month: Month, mailer: Mailer, now: datetime
+) -> tuple[list[CallList], list[CallListEntry]]:
     session = uow.session
     entries = call_list_entries(session, month, only_unnotified=True)
     by_assignee: dict[int, list[CallListEntry]] = defaultdict(list)
@@ -157,14 +178,24 @@ def _queue_call_lists(
             template="call_list",
             locale=person.locale,
             to=[person.email],
-            context={"staff_name": person.name, "month": str(month), "callbacks": items},
+            context={
+                "staff_name": person.name,
+                "month": str(month),
+                "callbacks": items[:ROWS_IN_MAIL_BODY],
+                "total": len(items),
+            },
+            attachments=[call_list_csv(items, f"call-list-{month}-{person.code}.csv")],
         )
         lists.append(CallList(person.code, person.name, person.email, len(items)))
-    ids = [e.callback_id for e in entries]
-    for start in range(0, len(ids), 5000):
-        session.execute(
-            update(Callback)
-            .where(Callback.id.in_(ids[start : start + 5000]))
-            .values(notified_at=now)
+    # the same rows call_list_entries(only_unnotified=True) read: we hold the month's lock
+    session.execute(
+        update(Callback)
+        .where(
+            Callback.month == str(month),
+            Callback.notified_at.is_(None),
+            Callback.status == CallbackStatus.OPEN,
+            Callback.assignee_id.is_not(None),
         )
+        .values(notified_at=now)
+    )
     return lists, entries

@@ -17,9 +17,9 @@ def plan_in_this_process(month: str) -> int:
     from careops.clock import utcnow
     from careops.db.uow import UnitOfWork
     from careops.months import Month
-    from careops.services.callback_planning import plan_month
+    from careops.services.callback_planning import plan_and_notify
 
-    return plan_month(UnitOfWork(), Month.parse(month), get_calendar(), get_mailer(), utcnow()).created
+    return plan_and_notify(UnitOfWork(), Month.parse(month), get_calendar(), get_mailer(), utcnow()).created
 
 
 def test_two_processes_plan_the_same_month(uow, db_url, smtp, settings):

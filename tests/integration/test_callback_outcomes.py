@@ -12,7 +12,7 @@ from careops.db.models import Callback, CallbackOutcome, CallbackStatus, Custome
 from careops.errors import CareopsError, InvalidTransition, NotFound
 from careops.mail.delivery import deliver_pending
 from careops.months import Month
-from careops.services.callback_planning import plan_month
+from careops.services.callback_planning import plan_and_notify
 from careops.services.callbacks import OutcomeInput, close_month, find_callback_id, record_outcome
 from tests.support.factories import World
 
@@ -29,7 +29,7 @@ def planned(uow, settings) -> dict[str, int]:
     for code, delivered in [("A", date(2026, 1, 14)), ("B", date(2026, 1, 20)),
                             ("C", date(2025, 11, 9))]:
         world.project(code, c, delivered)
-    plan_month(uow, FEB, get_calendar(), get_mailer(), NOW)
+    plan_and_notify(uow, FEB, get_calendar(), get_mailer(), NOW)
     with uow:
         return {cb.project.code: cb.id for cb in uow.session.scalars(select(Callback))}
 
@@ -81,7 +81,7 @@ def test_customer_asking_for_no_calls_gets_none_later(uow, planned):
                    NOW)
     with uow:
         assert uow.session.scalars(select(Customer)).one().no_calls is True
-    result = plan_month(uow, Month(2026, 3), get_calendar(), get_mailer(), NOW)
+    result = plan_and_notify(uow, Month(2026, 3), get_calendar(), get_mailer(), NOW)
     assert result.created == 0
 
 
@@ -105,7 +105,7 @@ def test_close_marks_open_missed_and_mails_head_once(uow, planned, smtp, setting
 
 def test_missed_callback_does_not_stop_the_next_one(uow, planned):
     _close(uow)
-    plan_month(uow, Month(2026, 3), get_calendar(), get_mailer(), NOW)
+    plan_and_notify(uow, Month(2026, 3), get_calendar(), get_mailer(), NOW)
     with uow:
         seqs = uow.session.scalars(
             select(Callback.seq).where(Callback.project_id == uow.session.get(

@@ -11,7 +11,7 @@ from careops.bootstrap import get_calendar, get_mailer
 from careops.db.models import Callback, Department, OutboxMessage, StaffRole
 from careops.mail.delivery import deliver_pending
 from careops.months import Month
-from careops.services.callback_planning import plan_month
+from careops.services.callback_planning import plan_and_notify
 from tests.support.factories import World
 
 NOW = datetime(2026, 2, 2, 1, 0, tzinfo=UTC)
@@ -46,7 +46,7 @@ def february(world: World) -> dict[str, int]:
 
 
 def _plan(uow, month: Month = FEB):
-    return plan_month(uow, month, get_calendar(), get_mailer(), NOW)
+    return plan_and_notify(uow, month, get_calendar(), get_mailer(), NOW)
 
 
 def _callbacks(uow) -> dict[tuple[str, int], tuple[date, int]]:
