@@ -17,4 +17,4 @@ def insert_ignoring_duplicates(
         return
     module = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
     statement = module.insert(model).on_conflict_do_nothing(index_elements=key)
-    session.execute(statement, list(rows))
+    session.connection().execute(statement, list(rows))  # Core executemany, no ORM bulk
