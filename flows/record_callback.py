@@ -24,7 +24,9 @@ class CallbackRecord(BaseModel):
     outcome: CallbackOutcome = Field(description="reached / not_reached / declined")
     satisfaction: int | None = Field(None, ge=1, le=5, description="1 (poor) to 5 (excellent)")
     notes: str | None = Field(None, max_length=4000)
-    issues_raised: str | None = Field(None, max_length=4000, description="Issues the customer raised")
+    issues_raised: str | None = Field(
+        None, max_length=4000, description="Issues the customer raised"
+    )
     recorded_by: str | None = Field(None, max_length=100, description="Who made the call")
     no_more_calls: bool = Field(False, description="The customer asked not to be called again")
 
@@ -49,8 +51,7 @@ def record_callback(record: CallbackRecord) -> dict:
     result = record_outcome_task(callback_id, data)
     publish_markdown(
         f"callback-{callback_id}",
-        f"# Callback {callback_id}\n\n"
-        + "\n".join(f"- **{k}**: {v}" for k, v in result.items()),
+        f"# Callback {callback_id}\n\n" + "\n".join(f"- **{k}**: {v}" for k, v in result.items()),
         "Recorded callback outcome",
     )
     return result

@@ -1,34 +1,7 @@
 #!/usr/bin/env bash
-# One command from a fresh clone: create .venv, install careops (pinned by constraints.txt),
-# then run the embedded stack (`careops stack up`, options pass through). Ctrl-C stops it all.
-# pip runs only when pyproject.toml or constraints.txt changed since the last install.
+# One command from a fresh clone: install careops (scripts/install.sh), then run the embedded
+# stack (`careops stack up`, options pass through). Ctrl-C stops it all.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-
-python=""
-for candidate in python3.11 python3.12 python3.13 python3; do
-  if command -v "$candidate" >/dev/null 2>&1 &&
-     "$candidate" -c 'import sys; sys.exit(sys.version_info < (3, 11))'; then
-    python="$candidate"; break
-  fi
-done
-
-if [ ! -x .venv/bin/python ]; then
-  if [ -z "$python" ]; then
-    echo "careops needs Python >= 3.11 (python3.11 or python3 on PATH)" >&2
-    exit 2
-  fi
-  echo "creating .venv with $("$python" --version)"
-  "$python" -m venv .venv
-fi
-
-stamp=.venv/.careops-installed
-wanted="$(cat pyproject.toml constraints.txt | cksum)"
-if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$wanted" ] || [ ! -x .venv/bin/careops ]; then
-  echo "installing careops and its pinned dependencies into .venv"
-  .venv/bin/python -m pip install --quiet --upgrade pip
-  .venv/bin/python -m pip install --quiet -e '.[dev]' -c constraints.txt
-  echo "$wanted" > "$stamp"
-fi
-
+bash scripts/install.sh
 exec .venv/bin/careops stack up "$@"

@@ -38,15 +38,19 @@ def preview_callbacks(
     delivered: Annotated[datetime, typer.Option(formats=["%Y-%m-%d"], help="Delivery date D")],
     start: Annotated[datetime, typer.Option("--from", formats=["%Y-%m-%d"])],
     end: Annotated[datetime, typer.Option("--to", formats=["%Y-%m-%d"])],
-    as_json: Annotated[bool, typer.Option("--json", help="Print a JSON array of ISO dates")] = False,
+    as_json: Annotated[
+        bool, typer.Option("--json", help="Print a JSON array of ISO dates")
+    ] = False,
 ) -> None:
-    """The callback due dates R1 gives a project delivered on --delivered, between --from and --to."""
+    """The callback due dates R1 gives a project delivered on --delivered, from --from to --to."""
     with reported_errors():
         dues = due_dates(delivered.date(), start.date(), end.date(), get_calendar())
     if as_json:
         typer.echo(json.dumps([d.isoformat() for _seq, d in dues]))
         return
-    table = Table("No.", "due date", "weekday", title=f"Callbacks for delivery {delivered:%Y-%m-%d}")
+    table = Table(
+        "No.", "due date", "weekday", title=f"Callbacks for delivery {delivered:%Y-%m-%d}"
+    )
     for seq, d in dues:
         table.add_row(str(seq), d.isoformat(), f"{d:%a}")
     console.print(table)
@@ -56,7 +60,9 @@ def preview_callbacks(
 def plan(month: MonthOption = None) -> None:
     """Create the month's callbacks, assign them and mail the call lists (like plan-callbacks)."""
     with reported_errors():
-        result = plan_and_notify(UnitOfWork(), _month(month), get_calendar(), get_mailer(), utcnow())
+        result = plan_and_notify(
+            UnitOfWork(), _month(month), get_calendar(), get_mailer(), utcnow()
+        )
         report = deliver_pending(get_engine(), get_settings().smtp)
     console.print(
         f"{result.month}: {result.created} created, {result.already_planned} already planned, "
@@ -73,15 +79,29 @@ def list_callbacks(month: MonthOption = None) -> None:
         with uow:
             entries = call_list_entries(uow.session, the_month)
     table = Table(
-        "No.", "due", "customer", "project", "contact", "phone", "assignee", "status", "outcome",
+        "No.",
+        "due",
+        "customer",
+        "project",
+        "contact",
+        "phone",
+        "assignee",
+        "status",
+        "outcome",
         title=f"Callbacks {the_month} ({len(entries)})",
     )
     styles = {"done": "green", "missed": "red", "open": "yellow"}
     for e in entries:
         table.add_row(
-            str(e.callback_id), e.due_date.isoformat(), e.customer_name, e.project_code,
-            e.contact_name, e.contact_phone, e.assignee_name,
-            f"[{styles.get(e.status, '')}]{e.status}[/]", e.outcome or "",
+            str(e.callback_id),
+            e.due_date.isoformat(),
+            e.customer_name,
+            e.project_code,
+            e.contact_name,
+            e.contact_phone,
+            e.assignee_name,
+            f"[{styles.get(e.status, '')}]{e.status}[/]",
+            e.outcome or "",
         )
     console.print(table)
 
@@ -119,13 +139,15 @@ def close(month: MonthOption = None) -> None:
     with reported_errors():
         the_month = Month.parse(month) if month else Month.of(local_today(settings.tz)).previous()
         summary = service.close_month(
-            UnitOfWork(), the_month, get_mailer(), today=local_today(settings.tz),
-            fallback_head_email=settings.cs_head_email, now=utcnow(),
+            UnitOfWork(),
+            the_month,
+            get_mailer(),
+            today=local_today(settings.tz),
+            fallback_head_email=settings.cs_head_email,
+            now=utcnow(),
         )
         deliver_pending(get_engine(), settings.smtp)
     console.print(
         f"{summary.month}: planned {summary.planned}, done {summary.done}, missed {summary.missed}"
         f" ({summary.newly_missed} newly); summary mailed to {summary.mailed_to}"
     )
-
-

@@ -19,7 +19,9 @@ def plan_in_this_process(month: str) -> int:
     from careops.months import Month
     from careops.services.callback_planning import plan_and_notify
 
-    return plan_and_notify(UnitOfWork(), Month.parse(month), get_calendar(), get_mailer(), utcnow()).created
+    return plan_and_notify(
+        UnitOfWork(), Month.parse(month), get_calendar(), get_mailer(), utcnow()
+    ).created
 
 
 def test_two_processes_plan_the_same_month(uow, db_url, smtp, settings):
@@ -28,12 +30,19 @@ def test_two_processes_plan_the_same_month(uow, db_url, smtp, settings):
     customer = world.customer("C1")
     start = date(2024, 1, 1)
     with uow:
-        uow.session.execute(insert(Project), [
-            {"code": f"P{i:05d}", "name": f"项目{i}", "customer_id": customer,
-             "delivered_on": start + timedelta(days=i % 1000),
-             "cs_owner_id": staff[0] if i % 5 == 0 else None}
-            for i in range(3000)
-        ])
+        uow.session.execute(
+            insert(Project),
+            [
+                {
+                    "code": f"P{i:05d}",
+                    "name": f"项目{i}",
+                    "customer_id": customer,
+                    "delivered_on": start + timedelta(days=i % 1000),
+                    "cs_owner_id": staff[0] if i % 5 == 0 else None,
+                }
+                for i in range(3000)
+            ],
+        )
         uow.commit()
 
     env = {"CAREOPS_DATABASE_URL": db_url, "CAREOPS_SMTP__PORT": str(smtp.port)}
@@ -42,7 +51,8 @@ def test_two_processes_plan_the_same_month(uow, db_url, smtp, settings):
     with uow:
         total = uow.session.scalar(select(func.count()).select_from(Callback))
         keys = uow.session.execute(
-            select(Callback.project_id, Callback.anchor_date, Callback.seq)).all()
+            select(Callback.project_id, Callback.anchor_date, Callback.seq)
+        ).all()
         lists = uow.session.scalar(select(func.count()).select_from(OutboxMessage))
     assert total > 500 and sorted(created) == [0, total]
     assert len(set(keys)) == total

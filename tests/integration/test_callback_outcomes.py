@@ -26,8 +26,11 @@ def planned(uow, settings) -> dict[str, int]:
     world.staff("CSH", role=StaffRole.HEAD, name="王主管")
     world.staff("CS1")
     c = world.customer("C1")
-    for code, delivered in [("A", date(2026, 1, 14)), ("B", date(2026, 1, 20)),
-                            ("C", date(2025, 11, 9))]:
+    for code, delivered in [
+        ("A", date(2026, 1, 14)),
+        ("B", date(2026, 1, 20)),
+        ("C", date(2025, 11, 9)),
+    ]:
         world.project(code, c, delivered)
     plan_and_notify(uow, FEB, get_calendar(), get_mailer(), NOW)
     with uow:
@@ -35,8 +38,9 @@ def planned(uow, settings) -> dict[str, int]:
 
 
 def _close(uow, today=date(2026, 3, 1)):
-    return close_month(uow, FEB, get_mailer(), today=today,
-                       fallback_head_email="head@fallback.test", now=NOW)
+    return close_month(
+        uow, FEB, get_mailer(), today=today, fallback_head_email="head@fallback.test", now=NOW
+    )
 
 
 def test_record_outcome_marks_done(uow, planned):
@@ -46,7 +50,11 @@ def test_record_outcome_marks_done(uow, planned):
     with uow:
         cb = uow.session.get(Callback, planned["A"])
         assert (cb.status, cb.outcome, cb.satisfaction, cb.issues_raised) == (
-            CallbackStatus.DONE, CallbackOutcome.REACHED, 4, "希望增加报表")
+            CallbackStatus.DONE,
+            CallbackOutcome.REACHED,
+            4,
+            "希望增加报表",
+        )
         assert cb.recorded_at == NOW
 
 
@@ -61,7 +69,12 @@ def test_repeating_the_same_record_is_harmless_changing_it_is_refused(uow, plann
 @pytest.mark.parametrize(
     ("callback", "data", "error", "match"),
     [
-        ("A", OutcomeInput(CallbackOutcome.REACHED, 6), CareopsError, "satisfaction must be 1 to 5"),
+        (
+            "A",
+            OutcomeInput(CallbackOutcome.REACHED, 6),
+            CareopsError,
+            "satisfaction must be 1 to 5",
+        ),
         (None, OutcomeInput(CallbackOutcome.REACHED), NotFound, "no callback with id 999999"),
     ],
 )
@@ -77,8 +90,9 @@ def test_find_by_project_code(uow, planned):
 
 
 def test_customer_asking_for_no_calls_gets_none_later(uow, planned):
-    record_outcome(uow, planned["A"], OutcomeInput(CallbackOutcome.DECLINED, no_more_calls=True),
-                   NOW)
+    record_outcome(
+        uow, planned["A"], OutcomeInput(CallbackOutcome.DECLINED, no_more_calls=True), NOW
+    )
     with uow:
         assert uow.session.scalars(select(Customer)).one().no_calls is True
     result = plan_and_notify(uow, Month(2026, 3), get_calendar(), get_mailer(), NOW)
@@ -108,8 +122,10 @@ def test_missed_callback_does_not_stop_the_next_one(uow, planned):
     plan_and_notify(uow, Month(2026, 3), get_calendar(), get_mailer(), NOW)
     with uow:
         seqs = uow.session.scalars(
-            select(Callback.seq).where(Callback.project_id == uow.session.get(
-                Callback, planned["C"]).project_id).order_by(Callback.seq)).all()
+            select(Callback.seq)
+            .where(Callback.project_id == uow.session.get(Callback, planned["C"]).project_id)
+            .order_by(Callback.seq)
+        ).all()
     assert seqs == [3, 4]
 
 

@@ -21,7 +21,9 @@ def run_together(target: Callable[..., Any], args: tuple, env: dict[str, str], n
     """Start `n` fresh processes running target(*args) at the same moment; return their results."""
     ctx = multiprocessing.get_context("spawn")
     barrier, results = ctx.Barrier(n), ctx.Queue()
-    procs = [ctx.Process(target=_child, args=(target, args, env, barrier, results)) for _ in range(n)]
+    procs = [
+        ctx.Process(target=_child, args=(target, args, env, barrier, results)) for _ in range(n)
+    ]
     for p in procs:
         p.start()
     out = [results.get(timeout=120) for _ in procs]
