@@ -1,0 +1,31 @@
+"""fault-watch — the R5 timers: chase unfiled faults and missing analyses (every 5 minutes).
+
+An unfiled major fault: a reminder to the manager after 30 minutes, then escalations to senior
+leadership at the configured interval, up to the limit. A missing analysis: a reminder before the
+deadline, then overdue escalations to the manager. The timers live in the database, so they
+survive restarts; two runs at once send each chase once. Publishes the `open-faults` table
+artifact and a timeline artifact per chased fault. Requires a migrated careops database and SMTP.
+"""
+
+from __future__ import annotations
+
+from prefect import flow
+from pydantic import BaseModel
+
+from tasks.faults import publish_open_faults_task, publish_timeline_task, watch_faults_task
+from tasks.mail import deliver_outbox_task
+from tasks.notify import FAILURE_HOOKS
+
+
+class FaultWatchParams(BaseModel):
+    """No parameters: the sweep acts on every timer due now."""
+
+
+@flow(name="fault-watch", log_prints=True, **FAILURE_HOOKS)
+def fault_watch(params: FaultWatchParams | None = None) -> dict:
+    chased = watch_faults_task()
+    delivery = deliver_outbox_task()
+    for fault_id in sorted({c["fault_id"] for c in chased}):
+        publish_timeline_task(fault_id)
+    open_rows = publish_open_faults_task()
+    return {"chased": chased, "open": len(open_rows), "delivery": delivery}

@@ -1,0 +1,92 @@
+"""R5 fault tasks: each one unit of work in careops.services, plus the fault artifacts."""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+from datetime import datetime
+
+from prefect import task
+
+from careops.clock import utcnow
+from careops.db.uow import UnitOfWork
+from careops.services import faults as service
+from careops.services.fault_notices import FaultEnv
+from careops.services.fault_queries import FaultView, fault_timeline, open_faults
+from careops.services.fault_watch import watch_faults
+from careops.settings import get_settings
+from tasks.artifacts import markdown_table, publish_markdown, publish_table
+
+# No retries on the steps: a CareopsError (bad input, invalid transition) will not get better,
+# and a report retried by hand is one fault anyway (report_key).
+
+
+@task(name="report-fault")
+def report_fault_task(data: service.FaultReport) -> dict:
+    return asdict(service.report_fault(UnitOfWork(), data, FaultEnv.from_settings(), utcnow()))
+
+
+@task(name="file-fault")
+def file_fault_task(fault_id: int, by: str, comment: str | None) -> dict:
+    return asdict(service.file_fault(
+        UnitOfWork(), fault_id, by, FaultEnv.from_settings(), utcnow(), comment=comment))
+
+
+@task(name="update-fault")
+def update_fault_task(fault_id: int, note: str, by: str) -> dict:
+    return asdict(service.update_fault(
+        UnitOfWork(), fault_id, note, by, FaultEnv.from_settings(), utcnow()))
+
+
+@task(name="resolve-fault")
+def resolve_fault_task(
+    fault_id: int, resolution: str, by: str, ended_at: datetime | None, unfiled_reason: str | None
+) -> dict:
+    return asdict(service.resolve_fault(
+        UnitOfWork(), fault_id, resolution, by, FaultEnv.from_settings(), utcnow(),
+        ended_at=ended_at, unfiled_reason=unfiled_reason))
+
+
+@task(name="submit-fault-analysis")
+def submit_analysis_task(fault_id: int, data: service.AnalysisInput) -> dict:
+    return asdict(service.submit_analysis(
+        UnitOfWork(), fault_id, data, FaultEnv.from_settings(), utcnow()))
+
+
+@task(name="watch-faults", retries=2, retry_delay_seconds=[5, 30])
+def watch_faults_task() -> list[dict]:
+    return watch_faults(UnitOfWork(), FaultEnv.from_settings(), utcnow()).chased
+
+
+def _local(moment: datetime | None) -> str:
+    return moment.astimezone(get_settings().tz).strftime("%Y-%m-%d %H:%M") if moment else "-"
+
+
+def timeline_markdown(view: FaultView) -> str:
+    rows = [{"when": _local(e.at), "step": e.kind, "by": e.actor, "details": e.details,
+             "delivery": e.delivery} for e in view.timeline]
+    facts = [
+        ("project", f"{view.project_code} {view.project_name} ({view.customer_name})"),
+        ("severity / state", f"{view.severity} / {view.state}"),
+        ("occurred at", _local(view.occurred_at)), ("place", view.place),
+        ("symptoms", view.symptoms), ("handling plan", view.handling_plan),
+        ("reported", f"{_local(view.reported_at)} by {view.reporter}"),
+        ("filed", f"{_local(view.filed_at)} {view.filed_by or ''}"),
+        ("resolved", f"{_local(view.resolved_at)} {view.resolution or ''}"),
+        ("analysis due", _local(view.analysis_due_at)), ("closed", _local(view.closed_at)),
+        ("next chase", _local(view.next_chase_at)),
+    ]
+    lines = [f"# Fault {view.id}", ""] + [f"- **{k}**: {v}" for k, v in facts]
+    return "\n".join(lines) + "\n\n## Timeline\n\n" + markdown_table(rows)
+
+
+@task(name="publish-fault-timeline")
+def publish_timeline_task(fault_id: int) -> None:
+    view = fault_timeline(UnitOfWork(), fault_id)
+    publish_markdown(f"fault-{fault_id}", timeline_markdown(view), f"Fault {fault_id} timeline")
+
+
+@task(name="publish-open-faults")
+def publish_open_faults_task() -> list[dict]:
+    rows = open_faults(UnitOfWork(), utcnow())
+    publish_table("open-faults", rows, "Open faults: age, state, next escalation")
+    return rows
