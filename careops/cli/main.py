@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from careops.cli import callbacks, db, demo, imports, stack
+from careops.cli import callbacks, db, demo, faults, imports, stack
 
 app = typer.Typer(
     help="careops: the customer-service department's regulations, run by Prefect.",
@@ -16,6 +16,7 @@ app.add_typer(demo.app, name="demo")
 app.add_typer(callbacks.app, name="callbacks")
 app.add_typer(callbacks.preview_app, name="preview")
 app.add_typer(stack.app, name="stack")
+app.add_typer(faults.app, name="fault")
 
 if __name__ == "__main__":
     app()
