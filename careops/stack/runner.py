@@ -180,17 +180,22 @@ def _prefect(*args: str) -> list[str]:
 
 
 @contextmanager
-def _sigterm_interrupts() -> Iterator[None]:
-    """SIGTERM behaves like Ctrl-C (KeyboardInterrupt) while the stack runs."""
+def _stop_signals_interrupt() -> Iterator[None]:
+    """SIGTERM and SIGINT stop the stack (KeyboardInterrupt) while it runs.
+
+    SIGINT is installed explicitly too: a shell starting the stack in the background without
+    job control makes Python inherit SIGINT as ignored, and Ctrl-C / kill -INT would do nothing.
+    """
 
     def interrupt(_signum: int, _frame: object) -> None:
         raise KeyboardInterrupt
 
-    previous = signal.signal(signal.SIGTERM, interrupt)
+    previous = {s: signal.signal(s, interrupt) for s in (signal.SIGTERM, signal.SIGINT)}
     try:
         yield
     finally:
-        signal.signal(signal.SIGTERM, previous)
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
 
 
 @contextmanager
@@ -210,7 +215,7 @@ def run_stack(config: StackConfig, console: Console) -> int:
     """
     stack = Stack(config, console)
     try:
-        with _sigterm_interrupts():
+        with _stop_signals_interrupt():
             stack.up()
             code = stack.wait()
     except KeyboardInterrupt:
