@@ -87,6 +87,6 @@ def publish_timeline_task(fault_id: int) -> None:
 
 @task(name="publish-open-faults")
 def publish_open_faults_task() -> list[dict]:
-    rows = open_faults(UnitOfWork(), utcnow())
+    rows = open_faults(UnitOfWork(), utcnow(), tz=get_settings().tz)
     publish_table("open-faults", rows, "Open faults: age, state, next escalation")
     return rows

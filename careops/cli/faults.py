@@ -157,7 +157,8 @@ def list_faults(
 ) -> None:
     """Faults with their age, state and next escalation."""
     with reported_errors():
-        rows = open_faults(UnitOfWork(), utcnow(), include_closed=not open_only)
+        rows = open_faults(UnitOfWork(), utcnow(), include_closed=not open_only,
+                           tz=get_settings().tz)
     table = Table("id", "project", "severity", "state", "age", "next escalation",
                   "analysis due", title=f"{'Open f' if open_only else 'F'}aults ({len(rows)})")
     for r in rows:

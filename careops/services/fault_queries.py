@@ -5,6 +5,7 @@ from __future__ import annotations
 import difflib
 from dataclasses import asdict, dataclass
 from datetime import datetime
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -14,6 +15,8 @@ from careops.db.models import OutboxMessage, Project
 from careops.db.uow import UnitOfWork
 from careops.errors import NotFound
 from careops.rules.faults import OPEN_STATES
+
+SHANGHAI = ZoneInfo("Asia/Shanghai")
 
 
 class UnknownProject(NotFound):
@@ -133,8 +136,15 @@ def fault_timeline(uow: UnitOfWork, fault_id: int) -> FaultView:
         return fault_view(uow.session, get_fault(uow.session, fault_id))
 
 
-def open_faults(uow: UnitOfWork, now: datetime, *, include_closed: bool = False) -> list[dict]:
-    """Faults not closed (or all): id, project, severity, state, age, next escalation."""
+def open_faults(
+    uow: UnitOfWork, now: datetime, *, include_closed: bool = False,
+    tz: ZoneInfo = SHANGHAI,
+) -> list[dict]:
+    """Faults not closed (or all): id, project, severity, state, age, next escalation (local)."""
+
+    def local(moment: datetime) -> str:
+        return moment.astimezone(tz).strftime("%Y-%m-%d %H:%M")
+
     with uow:
         query = select(Fault).order_by(Fault.id)
         if not include_closed:
@@ -145,13 +155,13 @@ def open_faults(uow: UnitOfWork, now: datetime, *, include_closed: bool = False)
             hours, rest = divmod(int(age.total_seconds()) // 60, 60)
             rows.append({
                 "id": f.id, "project": f.project.code, "severity": str(f.severity),
-                "state": str(f.state), "reported_at": f.reported_at.isoformat(timespec="minutes"),
+                "state": str(f.state), "reported_at": local(f.reported_at),
                 "age": f"{hours}h{rest:02d}m", "next_escalation": (
                     f"{f.timer} #{(f.timer_count or 0) + 1} at "
-                    f"{f.timer_due_at.isoformat(timespec='minutes')}"
+                    f"{local(f.timer_due_at)}"
                     if f.timer_due_at else "-"
                 ),
-                "analysis_due": f.analysis_due_at.isoformat(timespec="minutes")
+                "analysis_due": local(f.analysis_due_at)
                 if f.analysis_due_at else "-",
             })
         return rows
