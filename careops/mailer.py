@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 
 from sqlalchemy.orm import Session
 
@@ -40,10 +41,12 @@ class Mailer:
         locale: str | None = None,
         category: str | None = None,
         attachments: Sequence[Attachment] = (),
+        now: datetime | None = None,
     ) -> bool:
         """Render `template` for `to` and add it to the outbox under `key` (once per key).
 
         Returns False when a mail with this key was already queued (a re-run or a retry).
+        `now` stamps the outbox row (an injected clock); default: the real time.
         """
         rendered = self.renderer.render(template, locale or self.default_locale, context)
         message = build_message(sender=self.sender, recipients=list(to), rendered=rendered)
@@ -58,4 +61,5 @@ class Mailer:
             category=category or template,
             recipients=list(to),
             message=message,
+            now=now,
         )

@@ -185,6 +185,7 @@ def _queue_call_lists(
                 "total": len(items),
             },
             attachments=[call_list_csv(items, f"call-list-{month}-{person.code}.csv")],
+            now=now,
         )
         lists.append(CallList(person.code, person.name, person.email, len(items)))
     # the same rows call_list_entries(only_unnotified=True) read: we hold the month's lock

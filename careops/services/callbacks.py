@@ -137,6 +137,7 @@ def close_month(
             locale=head.locale if head else None,
             to=[summary.mailed_to],
             context={"summary": summary, "head_name": head.name if head else "客服部负责人"},
+            now=now,
         )
         uow.commit()
     return summary

@@ -174,6 +174,7 @@ def notify(
                 category=f"fault_{purpose}"[:50],
                 context={"fault": view, "purpose": str(purpose), "recipients": batch,
                          **(context or {})},
+                now=now,
             )
             session.add(FaultNotice(
                 fault_id=fault.id, event_id=event.id, purpose=str(purpose),
