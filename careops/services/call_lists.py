@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import csv
 import io
-from typing import NamedTuple
 from datetime import date
+from typing import NamedTuple
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, aliased
