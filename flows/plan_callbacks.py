@@ -13,6 +13,7 @@ that cannot be sent stays in the outbox). Safe to re-run, retry or run twice at 
 from __future__ import annotations
 
 from prefect import flow, get_run_logger
+from prefect.artifacts import create_progress_artifact, update_progress_artifact
 from pydantic import BaseModel, Field
 
 from careops.bootstrap import get_calendar
@@ -49,9 +50,13 @@ def plan_callbacks(params: PlanCallbacksParams | None = None) -> dict:
     else:
         month = Month.parse(params.month)
 
+    progress = create_progress_artifact(0.0, description=f"Planning callbacks for {month}")
     result = {"month": str(month)} | plan_month_task(str(month))
+    update_progress_artifact(progress, 40.0)
     result |= queue_call_lists_task(str(month))
+    update_progress_artifact(progress, 70.0)
     delivery = deliver_outbox_task()
+    update_progress_artifact(progress, 100.0)
     publish_table(
         f"callback-plan-{month}", result["planned"], f"Callbacks newly listed for {month}"
     )

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import date
 
 import pytest
 from prefect.client.orchestration import get_client
-from prefect.client.schemas.filters import ArtifactFilter, ArtifactFilterKey
+from prefect.client.schemas.filters import ArtifactFilter, ArtifactFilterKey, ArtifactFilterType
 from sqlalchemy import select
 
 from careops.db.models import Callback, CallbackStatus, StaffRole
@@ -38,7 +39,16 @@ def _artifact_keys() -> set[str]:
             )
             return {a.key for a in found}
 
-    import asyncio
+    return asyncio.run(fetch())
+
+
+def _progress_values() -> list[float]:
+    async def fetch():
+        async with get_client() as client:
+            found = await client.read_artifacts(
+                artifact_filter=ArtifactFilter(type=ArtifactFilterType(any_=["progress"]))
+            )
+            return [float(a.data) for a in found]
 
     return asyncio.run(fetch())
 
@@ -48,6 +58,7 @@ def test_plan_record_close_through_the_flows(world, smtp):
     assert result["created"] == 2 and result["delivery"]["sent"] == 2
     assert {m.envelope_to[0] for m in smtp.messages} == {"csh@careops.test", "cs1@careops.test"}
     assert {"callback-plan-2026-02", "callback-plan-summary-2026-02"} <= _artifact_keys()
+    assert 100.0 in _progress_values()
 
     again = plan_callbacks(PlanCallbacksParams(month="2026-02"))
     assert again["created"] == 0 and len(smtp.messages) == 2
