@@ -10,6 +10,7 @@ in the outbox for the next run.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -28,14 +29,12 @@ from careops.settings import SmtpSettings
 
 # The connection is unusable (or was never usable): reconnect, then give up on the server.
 _CONNECTION_ERRORS = (
-    aiosmtplib.SMTPConnectError,
+    aiosmtplib.SMTPConnectError,  # includes a refusing greeting (SMTPConnectResponseError)
     aiosmtplib.SMTPServerDisconnected,
     aiosmtplib.SMTPTimeoutError,
     aiosmtplib.SMTPHeloError,
-    aiosmtplib.SMTPNotSupported,
-    ConnectionError,
-    OSError,
-    TimeoutError,
+    aiosmtplib.SMTPNotSupported,  # e.g. STARTTLS configured but not offered
+    OSError,  # ConnectionRefusedError, TimeoutError, ssl errors ...
 )
 _MAX_ERRORS = 20
 
@@ -77,14 +76,13 @@ class SmtpPool:
         queue: asyncio.Queue[Claimed] = asyncio.Queue()
         for message in messages:
             queue.put_nowait(message)
-        sent: list[int] = []
-        failures: list[tuple[int, str]] = []
+        result = DeliveryResult([], [])
         down: list[str] = []
         workers = max(1, min(self.settings.pool_size, len(messages)))
-        await asyncio.gather(*(self._worker(queue, sent, failures, down) for _ in range(workers)))
+        await asyncio.gather(*(self._worker(queue, result, down) for _ in range(workers)))
         while not queue.empty():  # every worker gave up on the server
-            failures.append((queue.get_nowait().id, down[-1]))
-        return DeliveryResult(sent, failures, down[0] if down else None)
+            result.failures.append((queue.get_nowait().id, down[-1]))
+        return DeliveryResult(result.sent_ids, result.failures, down[0] if down else None)
 
     async def close(self) -> None:
         idle, self._idle = self._idle, []
@@ -92,51 +90,46 @@ class SmtpPool:
             await _discard(client, polite=True)
 
     async def _worker(
-        self,
-        queue: asyncio.Queue[Claimed],
-        sent: list[int],
-        failures: list[tuple[int, str]],
-        down: list[str],
+        self, queue: asyncio.Queue[Claimed], result: DeliveryResult, down: list[str]
     ) -> None:
         client = self._idle.pop() if self._idle else None
         try:
             while not queue.empty():
                 message = queue.get_nowait()
-                retried = False
-                while True:
-                    try:
-                        if client is None or not client.is_connected:
-                            client = await self._connect()
-                        await client.sendmail(
-                            self.envelope_from, message.recipients, message.raw.encode()
-                        )
-                        sent.append(message.id)
-                        break
-                    except aiosmtplib.SMTPAuthenticationError as exc:
-                        user = self.settings.username
-                        error = self._clean(
-                            f"SMTP server {self.where} refused login as {user!r}: {exc}"
-                        )
-                        down.append(error)
-                        failures.append((message.id, error))
-                        client = await _discard(client)
-                        return
-                    except _CONNECTION_ERRORS as exc:
-                        client = await _discard(client)
-                        if not retried:
-                            retried = True
-                            continue
-                        error = self._clean(f"SMTP server {self.where} unreachable: {_text(exc)}")
-                        down.append(error)
-                        failures.append((message.id, error))
-                        return
-                    except (aiosmtplib.SMTPException, ValueError) as exc:
-                        # refused sender/recipients/data, bad address: this message only
-                        failures.append((message.id, self._clean(_text(exc))))
-                        break
+                client, error, server_down = await self._send(client, message)
+                if error is None:
+                    result.sent_ids.append(message.id)
+                    continue
+                result.failures.append((message.id, error))
+                if server_down:  # this worker stops; the others may still get through
+                    down.append(error)
+                    return
         finally:
             if client is not None and client.is_connected:
                 self._idle.append(client)
+
+    async def _send(
+        self, client: aiosmtplib.SMTP | None, message: Claimed
+    ) -> tuple[aiosmtplib.SMTP | None, str | None, bool]:
+        """Send one message: (client to keep, error or None, whether the server is down)."""
+        error = ""
+        for _attempt in range(2):  # a broken connection is re-opened once
+            try:
+                if client is None or not client.is_connected:
+                    client = await self._connect()
+                await client.sendmail(self.envelope_from, message.recipients, message.raw.encode())
+                return client, None, False
+            except aiosmtplib.SMTPAuthenticationError as exc:
+                user = self.settings.username
+                error = f"SMTP server {self.where} refused login as {user!r}: {exc}"
+                return await _discard(client), self._clean(error), True
+            except _CONNECTION_ERRORS as exc:
+                client = await _discard(client)
+                error = f"SMTP server {self.where} unreachable: {_text(exc)}"
+            except (aiosmtplib.SMTPException, ValueError) as exc:
+                # refused sender / recipients / data, or a bad address: this message only
+                return client, self._clean(_text(exc)), False
+        return None, self._clean(error), True
 
     async def _connect(self) -> aiosmtplib.SMTP:
         smtp = self.settings
@@ -159,16 +152,11 @@ class SmtpPool:
 
 
 async def _discard(client: aiosmtplib.SMTP | None, *, polite: bool = False) -> None:
-    if client is None:
-        return None
-    try:
-        if polite and client.is_connected:
-            await client.quit()
-    except (aiosmtplib.SMTPException, OSError):
-        pass
-    finally:
+    if client is not None:
+        with contextlib.suppress(aiosmtplib.SMTPException, OSError):
+            if polite and client.is_connected:
+                await client.quit()
         client.close()
-    return None
 
 
 def _text(exc: BaseException) -> str:
@@ -205,37 +193,49 @@ def deliver_pending(
 async def _deliver_pending(
     engine: Engine, smtp: SmtpSettings, now: Clock, batch: int, max_batches: int | None
 ) -> DeliveryReport:
+    """Pipelined: while batch k is on the wire, batch k+1 is claimed and batch k-1 recorded
+    (in threads), so the database work hides behind the SMTP work."""
     report = DeliveryReport()
     lease = timedelta(seconds=smtp.lease_seconds)
     backoff = timedelta(seconds=smtp.backoff_seconds)
-    last_id = 0  # move forward: a message that fails is not retried within this run
+
+    def claim(after_id: int) -> list[Claimed]:
+        # moving forward by id: a message that fails is not retried within this run
+        return outbox.claim_due(engine, limit=batch, now=now(), lease=lease, after_id=after_id)
+
+    def record(result: DeliveryResult) -> None:
+        if result.sent_ids:
+            outbox.mark_sent(engine, result.sent_ids, now())
+        outcome = outbox.mark_failed(engine, result.failures, now(), backoff, smtp.max_attempts)
+        report.sent += len(result.sent_ids)
+        report.failed += outcome.failed
+        report.retry_later += outcome.retry_later
+        for _id, error in result.failures:
+            if error not in report.errors and len(report.errors) < _MAX_ERRORS:
+                report.errors.append(error)
+
     pool = SmtpPool(smtp)
+    recording: asyncio.Future[None] | None = None
     try:
+        claimed = await asyncio.to_thread(claim, 0)
         batches = 0
-        while max_batches is None or batches < max_batches:
-            claimed = outbox.claim_due(
-                engine, limit=batch, now=now(), lease=lease, after_id=last_id
-            )
-            if not claimed:
-                break
+        while claimed:
             batches += 1
-            last_id = claimed[-1].id
+            prefetch = None
+            if max_batches is None or batches < max_batches:
+                prefetch = asyncio.ensure_future(asyncio.to_thread(claim, claimed[-1].id))
             result = await pool.deliver(claimed)
-            if result.sent_ids:
-                outbox.mark_sent(engine, result.sent_ids, now())
-            outcome = outbox.mark_failed(
-                engine, result.failures, now(), backoff, smtp.max_attempts
-            )
-            report.sent += len(result.sent_ids)
-            report.failed += outcome.failed
-            report.retry_later += outcome.retry_later
-            for _id, error in result.failures:
-                if error not in report.errors and len(report.errors) < _MAX_ERRORS:
-                    report.errors.append(error)
-            if result.unreachable:
+            claimed = await prefetch if prefetch is not None else []
+            if result.unreachable:  # stop; what was claimed ahead waits for the next run too
                 report.unreachable = result.unreachable
-                break
+                result.failures.extend((m.id, result.unreachable) for m in claimed)
+                claimed = []
+            if recording is not None:
+                await recording
+            recording = asyncio.ensure_future(asyncio.to_thread(record, result))
     finally:
+        if recording is not None:
+            await recording
         await pool.close()
     return report
 

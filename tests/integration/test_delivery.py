@@ -91,14 +91,16 @@ def test_unreachable_server_keeps_mail_for_later(engine: Engine, smtp: SmtpSink)
     _enqueue(engine, 6)
     port = free_port()
     clock = FrozenClock(T0)
-    report = deliver_pending(engine, _settings("127.0.0.1", port), now=clock)
+    report = deliver_pending(engine, _settings("127.0.0.1", port), now=clock, batch=4)
     assert report.sent == 0 and report.retry_later == 6 and report.failed == 0
     assert report.unreachable and report.unreachable.startswith(
         f"SMTP server 127.0.0.1:{port} unreachable: "
     )
     with engine.connect() as conn:
-        rows = conn.execute(select(OutboxMessage.status, OutboxMessage.last_error)).all()
-    assert {r.status for r in rows} == {OutboxStatus.PENDING}
+        rows = conn.execute(
+            select(OutboxMessage.status, OutboxMessage.attempts, OutboxMessage.last_error)
+        ).all()
+    assert {(r.status, r.attempts) for r in rows} == {(OutboxStatus.PENDING, 1)}
     assert all(f"127.0.0.1:{port} unreachable" in r.last_error for r in rows)
     with pytest.raises(Exception, match=f"127.0.0.1:{port} unreachable"):
         report.check()
