@@ -191,8 +191,8 @@ def mark_failed(
             )
         if params:
             conn.execute(
-                update(_T)
-                .where(_T.c.id == bindparam("b_id"))
+                update(_T)  # a row another deliverer re-claimed and sent stays sent
+                .where(_T.c.id == bindparam("b_id"), _T.c.status == OutboxStatus.SENDING)
                 .values(
                     status=bindparam("b_status"),
                     next_attempt_at=bindparam("b_next"),
