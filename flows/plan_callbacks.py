@@ -75,6 +75,8 @@ def _summary(result: dict) -> str:
         f"# Callback plan {result['month']}\n\n"
         f"- callbacks created by this run: **{result['created']}**\n"
         f"- already planned by an earlier run: {result['already_planned']}\n"
+        f"- cancelled (project retired or redelivered, customer wants no calls): "
+        f"{result['cancelled']}\n"
         f"- call lists mailed: {len(lists)}\n\n"
         f"## Call lists\n\n{markdown_table(lists)}"
     )

@@ -19,7 +19,11 @@ from careops.settings import get_settings
 def plan_month_task(month: str) -> dict:
     """Create and assign the month's callbacks (one transaction)."""
     result = plan_month(UnitOfWork(), Month.parse(month), get_calendar(), utcnow())
-    return {"created": result.created, "already_planned": result.already_planned}
+    return {
+        "created": result.created,
+        "already_planned": result.already_planned,
+        "cancelled": result.cancelled,
+    }
 
 
 @task(retries=2, retry_delay_seconds=[5, 30])

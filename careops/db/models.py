@@ -51,6 +51,7 @@ class CallbackStatus(enum.StrEnum):
     OPEN = "open"
     DONE = "done"
     MISSED = "missed"
+    CANCELLED = "cancelled"  # the project was retired/redelivered or the customer wants no calls
 
 
 class CallbackOutcome(enum.StrEnum):

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 
 from sqlalchemy import func, select, update
+from sqlalchemy.orm import Session
 
 from careops.calendar import WorkCalendar
 from careops.db.insert import insert_ignoring_duplicates
@@ -44,6 +45,7 @@ class PlanResult:
     month: str
     created: int = 0
     already_planned: int = 0
+    cancelled: int = 0
     call_lists: list[CallList] = field(default_factory=list)
     planned: list[CallListEntry] = field(default_factory=list)
 
@@ -94,8 +96,33 @@ def plan_month(uow: UnitOfWork, month: Month, cal: WorkCalendar, now: datetime) 
                 session, Callback, rows, ["project_id", "anchor_date", "seq"]
             )
             result.created = _count(uow, month) - len(existing)
+        result.cancelled = cancel_stale(uow.session, month)
         uow.commit()
     return result
+
+
+def cancel_stale(session: Session, month: Month) -> int:
+    """Cancel the month's open callbacks R1 no longer wants: retired project, customer asking
+    for no calls, or an anchor that is not the current delivery date (redelivered project)."""
+    stale = (
+        select(Callback.id)
+        .join(Project, Project.id == Callback.project_id)
+        .join(Customer, Customer.id == Project.customer_id)
+        .where(
+            Callback.month == str(month),
+            Callback.status == CallbackStatus.OPEN,
+            (Project.retired_on.is_not(None) & (Project.retired_on <= Callback.due_date))
+            | Customer.no_calls.is_(True)
+            | Project.delivered_on.is_(None)
+            | (Project.delivered_on != Callback.anchor_date),
+        )
+    )
+    result = session.execute(
+        update(Callback)
+        .where(Callback.id.in_(stale.scalar_subquery()))
+        .values(status=CallbackStatus.CANCELLED)
+    )
+    return result.rowcount
 
 
 def _callbacks_due(

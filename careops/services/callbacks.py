@@ -22,6 +22,7 @@ from careops.errors import CareopsError, InvalidTransition, NotFound
 from careops.mailer import Mailer
 from careops.months import Month
 from careops.services.call_lists import CallListEntry, call_list_entries
+from careops.services.callback_planning import cancel_stale
 
 
 @dataclass(frozen=True)
@@ -76,6 +77,8 @@ def record_outcome(uow: UnitOfWork, callback_id: int, data: OutcomeInput, now: d
         callback.recorded_at = now
         if data.no_more_calls:
             callback.project.customer.no_calls = True
+            uow.session.flush()
+            cancel_stale(uow.session, Month.parse(callback.month))
         summary = _summary(callback, changed=True)
         uow.commit()
     return summary
@@ -100,6 +103,7 @@ class MonthSummary:
     done: int = 0
     missed: int = 0
     newly_missed: int = 0
+    cancelled: int = 0
     outcomes: dict[str, int] = field(default_factory=dict)
     average_satisfaction: float | None = None
     by_assignee: list[dict] = field(default_factory=list)
@@ -117,6 +121,7 @@ def close_month(
     with uow:
         uow.lock(f"close-callbacks:{month}")
         session = uow.session
+        cancel_stale(session, month)
         result = session.execute(
             update(Callback)
             .where(Callback.month == str(month), Callback.status == CallbackStatus.OPEN)
@@ -144,8 +149,9 @@ def close_month(
 
 
 def summarise(entries: list[CallListEntry], month: str) -> MonthSummary:
-    summary = MonthSummary(month, planned=len(entries))
     statuses = Counter(e.status for e in entries)
+    summary = MonthSummary(month, planned=len(entries) - statuses[CallbackStatus.CANCELLED])
+    summary.cancelled = statuses[CallbackStatus.CANCELLED]
     summary.done = statuses[CallbackStatus.DONE]
     summary.missed = statuses[CallbackStatus.MISSED]
     summary.outcomes = dict(Counter(e.outcome for e in entries if e.outcome))

@@ -97,7 +97,7 @@ def upgrade() -> None:
     sa.Column('due_date', sa.Date(), nullable=False),
     sa.Column('month', sa.String(length=7), nullable=False),
     sa.Column('assignee_id', sa.Integer(), nullable=True),
-    sa.Column('status', sa.Enum('open', 'done', 'missed', name='callbackstatus', native_enum=False, length=20), nullable=False),
+    sa.Column('status', sa.Enum('open', 'done', 'missed', 'cancelled', name='callbackstatus', native_enum=False, length=20), nullable=False),
     sa.Column('outcome', sa.Enum('reached', 'not_reached', 'declined', name='callbackoutcome', native_enum=False, length=20), nullable=True),
     sa.Column('satisfaction', sa.Integer(), nullable=True),
     sa.Column('notes', sa.Text(), nullable=True),

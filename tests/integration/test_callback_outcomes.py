@@ -95,6 +95,13 @@ def test_customer_asking_for_no_calls_gets_none_later(uow, planned):
     )
     with uow:
         assert uow.session.scalars(select(Customer)).one().no_calls is True
+        statuses = {c.project.code: c.status for c in uow.session.scalars(select(Callback))}
+    # the customer's other projects due this month are not called either
+    assert statuses == {
+        "A": CallbackStatus.DONE,
+        "B": CallbackStatus.CANCELLED,
+        "C": CallbackStatus.CANCELLED,
+    }
     result = plan_and_notify(uow, Month(2026, 3), get_calendar(), get_mailer(), NOW)
     assert result.created == 0
 

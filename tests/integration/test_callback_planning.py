@@ -8,7 +8,14 @@ import pytest
 from sqlalchemy import func, select
 
 from careops.bootstrap import get_calendar, get_mailer
-from careops.db.models import Callback, Department, OutboxMessage, StaffRole
+from careops.db.models import (
+    Callback,
+    CallbackStatus,
+    Department,
+    OutboxMessage,
+    Project,
+    StaffRole,
+)
 from careops.mail.delivery import deliver_pending
 from careops.months import Month
 from careops.services.callback_planning import plan_and_notify
@@ -131,17 +138,31 @@ def test_project_added_later_gets_a_supplementary_list(uow, world, february, smt
 def test_redelivered_project_restarts_from_the_new_date(uow, world, february):
     _plan(uow)
     with uow:
-        from careops.db.models import Project
-
         project = uow.session.get(Project, february["D"])
         project.delivered_on = date(2026, 1, 5)  # redelivered: monthly again from D'
         uow.commit()
-    _plan(uow)
-    assert _callbacks(uow)[("D", 1)][0] == date(2026, 2, 5)
+    result = _plan(uow)
+    assert result.cancelled == 1
     with uow:
-        anchors = set(uow.session.scalars(
-            select(Callback.anchor_date).where(Callback.project_id == february["D"])))
-    assert anchors == {date(2024, 11, 5), date(2026, 1, 5)}
+        rows = uow.session.scalars(
+            select(Callback).where(Callback.project_id == february["D"])).all()
+        by_anchor = {(c.anchor_date, c.seq): (c.due_date, c.status) for c in rows}
+    assert by_anchor == {
+        (date(2024, 11, 5), 13): (date(2026, 2, 5), CallbackStatus.CANCELLED),
+        (date(2026, 1, 5), 1): (date(2026, 2, 5), CallbackStatus.OPEN),
+    }
+
+
+def test_project_retired_after_planning_is_not_called(uow, world, february):
+    _plan(uow)
+    with uow:
+        uow.session.get(Project, february["C"]).retired_on = date(2026, 2, 3)
+        uow.commit()
+    assert _plan(uow).cancelled == 1
+    with uow:
+        (status,) = uow.session.scalars(
+            select(Callback.status).where(Callback.project_id == february["C"])).all()
+    assert status == CallbackStatus.CANCELLED
 
 
 def test_no_active_cs_staff_is_a_clear_error_and_writes_nothing(uow, world):
