@@ -10,12 +10,10 @@ import typer
 from rich.table import Table
 
 from careops.bootstrap import get_calendar, get_mailer
-from careops.cli.common import console, reported_errors
+from careops.cli.common import console, deliver_now, reported_errors
 from careops.clock import local_today, utcnow
-from careops.db.engine import get_engine
 from careops.db.models import CallbackOutcome
 from careops.db.uow import UnitOfWork
-from careops.mail.delivery import deliver_pending
 from careops.months import Month
 from careops.rules.callbacks import due_dates
 from careops.services import callbacks as service
@@ -63,10 +61,10 @@ def plan(month: MonthOption = None) -> None:
         result = plan_and_notify(
             UnitOfWork(), _month(month), get_calendar(), get_mailer(), utcnow()
         )
-        report = deliver_pending(get_engine(), get_settings().smtp)
+        sent = deliver_now()
     console.print(
         f"{result.month}: {result.created} created, {result.already_planned} already planned, "
-        f"{len(result.call_lists)} call lists queued, {report.sent} mails sent"
+        f"{len(result.call_lists)} call lists queued, {sent} mails sent"
     )
 
 
@@ -146,7 +144,7 @@ def close(month: MonthOption = None) -> None:
             fallback_head_email=settings.cs_head_email,
             now=utcnow(),
         )
-        deliver_pending(get_engine(), settings.smtp)
+        deliver_now()
     console.print(
         f"{summary.month}: planned {summary.planned}, done {summary.done}, missed {summary.missed}"
         f" ({summary.newly_missed} newly); summary mailed to {summary.mailed_to}"

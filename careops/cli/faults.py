@@ -12,12 +12,10 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from careops.cli.common import console, reported_errors
+from careops.cli.common import console, deliver_now, reported_errors
 from careops.clock import utcnow
-from careops.db.engine import get_engine
 from careops.db.uow import UnitOfWork
 from careops.errors import CareopsError
-from careops.mail.delivery import deliver_pending
 from careops.rules.faults import FaultSeverity
 from careops.services import faults as service
 from careops.services.fault_notices import FaultEnv
@@ -42,12 +40,8 @@ def _when(text: str | None) -> datetime | None:
     return moment if moment.tzinfo else moment.replace(tzinfo=get_settings().tz)
 
 
-def _deliver() -> int:
-    return deliver_pending(get_engine(), get_settings().smtp).sent
-
-
 def _done(result: service.StepResult, verb: str) -> None:
-    sent = _deliver()
+    sent = deliver_now()
     who = ", ".join(result.notified) or "nobody"
     console.print(f"fault {result.fault_id} {verb} ({result.state}); notified {who}; "
                   f"{sent} mail(s) sent", highlight=False)

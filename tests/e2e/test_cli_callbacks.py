@@ -60,3 +60,20 @@ def test_unknown_project_is_a_clear_error(sqlite_settings):
     result = runner.invoke(app, ["callbacks", "record", "--project", "NOPE", "--outcome",
                                  "reached"])
     assert result.exit_code == 2 and "unknown project 'NOPE'" in result.output
+
+
+def test_unreachable_smtp_keeps_the_plan_and_warns(sqlite_settings, monkeypatch):
+    from careops.settings import get_settings
+    from tests.support.smtp import free_port
+
+    monkeypatch.setenv("CAREOPS_SMTP__PORT", str(free_port()))  # nobody listens there
+    get_settings.cache_clear()
+    world = World(UnitOfWork())
+    world.staff("CS1")
+    world.project("A", world.customer("C1"), date(2026, 1, 14))
+
+    result = runner.invoke(app, ["callbacks", "plan", "--month", "2026-02"])
+
+    assert result.exit_code == 0, result.output
+    assert "1 created" in result.output and "0 mails sent" in result.output
+    assert "unreachable" in result.output and "stays in the outbox" in result.output
