@@ -12,7 +12,7 @@ from __future__ import annotations
 from prefect import flow
 from pydantic import BaseModel
 
-from tasks.faults import publish_open_faults_task, publish_timeline_task, watch_faults_task
+from tasks.faults import publish_open_faults_task, publish_timelines_task, watch_faults_task
 from tasks.mail import deliver_outbox_task
 from tasks.notify import FAILURE_HOOKS
 
@@ -25,7 +25,6 @@ class FaultWatchParams(BaseModel):
 def fault_watch(params: FaultWatchParams | None = None) -> dict:
     chased = watch_faults_task()
     delivery = deliver_outbox_task()
-    for fault_id in sorted({c["fault_id"] for c in chased}):
-        publish_timeline_task(fault_id)
+    publish_timelines_task(sorted({c["fault_id"] for c in chased}))
     open_rows = publish_open_faults_task()
     return {"chased": chased, "open": len(open_rows), "delivery": delivery}

@@ -10,7 +10,7 @@ from __future__ import annotations
 from prefect import flow
 from pydantic import BaseModel, Field
 
-from tasks.faults import file_fault_task, publish_timeline_task
+from tasks.faults import file_fault_task, publish_timelines_task
 from tasks.mail import deliver_outbox_task
 
 
@@ -24,5 +24,5 @@ class FileFaultParams(BaseModel):
 def file_fault(params: FileFaultParams) -> dict:
     result = file_fault_task(params.fault_id, params.filed_by, params.comment)
     delivery = deliver_outbox_task()
-    publish_timeline_task(params.fault_id)
+    publish_timelines_task([params.fault_id])
     return result | {"delivery": delivery}

@@ -11,7 +11,7 @@ from prefect import flow
 from pydantic import BaseModel, Field
 
 from careops.services.faults import AnalysisInput
-from tasks.faults import publish_timeline_task, submit_analysis_task
+from tasks.faults import publish_timelines_task, submit_analysis_task
 from tasks.mail import deliver_outbox_task
 
 
@@ -31,5 +31,5 @@ def submit_fault_analysis(params: FaultAnalysisParams) -> dict:
                          params.corrective_actions, params.preventive_actions, params.author)
     result = submit_analysis_task(params.fault_id, data)
     delivery = deliver_outbox_task()
-    publish_timeline_task(params.fault_id)
+    publish_timelines_task([params.fault_id])
     return result | {"delivery": delivery}

@@ -8,7 +8,7 @@ from __future__ import annotations
 from prefect import flow
 from pydantic import BaseModel, Field
 
-from tasks.faults import publish_timeline_task, update_fault_task
+from tasks.faults import publish_timelines_task, update_fault_task
 from tasks.mail import deliver_outbox_task
 
 
@@ -22,5 +22,5 @@ class UpdateFaultParams(BaseModel):
 def update_fault(params: UpdateFaultParams) -> dict:
     result = update_fault_task(params.fault_id, params.note, params.by)
     delivery = deliver_outbox_task()
-    publish_timeline_task(params.fault_id)
+    publish_timelines_task([params.fault_id])
     return result | {"delivery": delivery}

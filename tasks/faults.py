@@ -79,10 +79,14 @@ def timeline_markdown(view: FaultView) -> str:
     return "\n".join(lines) + "\n\n## Timeline\n\n" + markdown_table(rows)
 
 
-@task(name="publish-fault-timeline")
-def publish_timeline_task(fault_id: int) -> None:
-    view = fault_timeline(UnitOfWork(), fault_id)
-    publish_markdown(f"fault-{fault_id}", timeline_markdown(view), f"Fault {fault_id} timeline")
+@task(name="publish-fault-timelines")
+def publish_timelines_task(fault_ids: list[int]) -> None:
+    """One markdown artifact per fault (key fault-<id>), all in one task."""
+    for fault_id in fault_ids:
+        view = fault_timeline(UnitOfWork(), fault_id)
+        publish_markdown(
+            f"fault-{fault_id}", timeline_markdown(view), f"Fault {fault_id} timeline"
+        )
 
 
 @task(name="publish-open-faults")
