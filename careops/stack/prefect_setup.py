@@ -163,3 +163,14 @@ def check_schedules(planned: list[PlannedDeployment], deployed: dict[str, list])
                 f"deployment {item.name!r} has schedules {deployed[item.name]} on the server, "
                 f"prefect.yaml declares {list(item.schedules)}"
             )
+
+
+def start_run(config: StackConfig, deployment: str, parameters: dict) -> str:
+    """Create a run of `deployment` (`flow/deployment`) now; returns the run's UI address."""
+
+    async def create(client: PrefectClient) -> str:
+        found = await client.read_deployment_by_name(deployment)
+        run = await client.create_flow_run_from_deployment(found.id, parameters=parameters)
+        return f"{config.ui_url}/runs/flow-run/{run.id}"
+
+    return with_client(config.api_url, create)

@@ -57,9 +57,11 @@ class Stack:
         t = time.monotonic()
         database.migrate(cfg.database_url)
         self._step(f"database migrated: {cfg.database_url}", t)
+        seeded = False
         if cfg.demo and database.is_empty(cfg.database_url):
             t = time.monotonic()
             summary = database.seed(cfg.database_url, local_today(ZoneInfo(cfg.timezone)))
+            seeded = summary is not None
             self._step(f"demo data seeded{f': {summary}' if summary else ''}", t)
 
         t = time.monotonic()
@@ -106,6 +108,8 @@ class Stack:
             ).start()
             record_children(self.pid_file, [self.server, self.worker])
             self._step(f"worker polling pool {cfg.work_pool!r} (log {self.worker.log_path})", t)
+            if seeded:
+                self._first_plan()
 
         self.console.print(
             f"\n[bold green]careops stack is up[/] in {time.monotonic() - t0:.1f} s\n"
@@ -114,6 +118,18 @@ class Stack:
             f"  database     {cfg.database_url}\n"
             f"  logs         {cfg.prefect_home}\n"
             "Press Ctrl-C to stop.",
+            highlight=False,
+        )
+
+    def _first_plan(self) -> None:
+        """On fresh demo data, run the main job once so there is something to look at."""
+        month = local_today(ZoneInfo(self.config.timezone)).strftime("%Y-%m")
+        url = prefect_setup.start_run(
+            self.config, "plan-callbacks/plan-callbacks", {"params": {"month": month}}
+        )
+        self.console.print(
+            f"  started plan-callbacks for {month} on the demo data: {url}\n"
+            f"  (the call lists arrive in {self.config.mail_dir} in a few seconds)",
             highlight=False,
         )
 

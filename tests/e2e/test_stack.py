@@ -99,6 +99,13 @@ def test_stack_up_runs_a_deployment_and_stops_cleanly_on_sigint(tmp_path: Path) 
         )
         assert state == "COMPLETED", log.read_text()
         assert schedules == [("*/2 * * * *", "Asia/Shanghai")]
+        # the first plan-callbacks run on the fresh demo data mails the call lists to the catcher
+        index = tmp_path / "mail" / "index.txt"
+        deadline = time.monotonic() + RUN_TIMEOUT
+        while "回访清单" not in (index.read_text() if index.exists() else ""):
+            assert time.monotonic() < deadline, log.read_text()
+            time.sleep(0.5)
+        assert "started plan-callbacks" in log.read_text()
         children = descendants(proc.pid)
         assert len(children) >= 2  # server and worker (and their helpers)
         proc.send_signal(signal.SIGINT)
