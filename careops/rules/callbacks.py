@@ -9,6 +9,7 @@ working day.
 from __future__ import annotations
 
 import heapq
+from calendar import monthrange
 from collections.abc import Hashable
 from datetime import date
 from typing import TypeVar
@@ -20,7 +21,6 @@ K = TypeVar("K", bound=Hashable)
 
 MONTHLY_CALLBACKS = 12
 QUARTER = 3
-_MONTH_DAYS = (31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31)
 
 
 class NoActiveStaff(CareopsError):
@@ -46,17 +46,11 @@ def _seq_for_months(months: int) -> int | None:
     return None
 
 
-def _days_in_month(year: int, month: int) -> int:
-    if month == 2 and year % 4 == 0 and (year % 100 != 0 or year % 400 == 0):
-        return 29
-    return _MONTH_DAYS[month - 1]
-
-
 def _add_months(anchor: date, months: int) -> date:
     index = anchor.year * 12 + anchor.month - 1 + months
     year, month = divmod(index, 12)
     month += 1
-    return date(year, month, min(anchor.day, _days_in_month(year, month)))
+    return date(year, month, min(anchor.day, monthrange(year, month)[1]))
 
 
 def nominal_date(anchor: date, seq: int) -> date:
