@@ -28,6 +28,7 @@ class SmtpSettings(BaseModel):
     host: str = "127.0.0.1"
     port: int = 8025
     security: Literal["none", "starttls", "ssl"] = "none"
+    ca_file: Path | None = None  # a CA bundle to trust besides the system's (company CA)
     username: str | None = None
     password: SecretStr | None = None
     timeout_seconds: float = 10.0

@@ -141,6 +141,7 @@ class SmtpPool:
             start_tls=smtp.security == "starttls",
             username=smtp.username if smtp.username else None,
             password=self._password if smtp.username else None,
+            cert_bundle=str(smtp.ca_file) if smtp.ca_file else None,
         )
         await client.connect()
         self.connects += 1

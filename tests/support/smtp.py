@@ -8,6 +8,7 @@ import socket
 import threading
 from dataclasses import dataclass, field
 from email.message import EmailMessage
+from typing import Any
 
 from aiosmtpd.controller import Controller
 
@@ -52,11 +53,14 @@ class _Handler:
 class SmtpSink:
     """Start with `start()`; `messages` lists what arrived; `clear()` between tests."""
 
-    def __init__(self, host: str = "127.0.0.1") -> None:
+    def __init__(self, host: str = "127.0.0.1", **controller_options: Any) -> None:
+        """`controller_options` go to aiosmtpd's Controller (tls_context, authenticator ...)."""
         self._handler = _Handler()
         self.host = host
         self.port = free_port(host)
-        self._controller = Controller(self._handler, hostname=host, port=self.port)
+        self._controller = Controller(
+            self._handler, hostname=host, port=self.port, **controller_options
+        )
 
     def start(self) -> SmtpSink:
         self._controller.start()
