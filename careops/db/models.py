@@ -93,6 +93,7 @@ class Customer(Base):
     contact_email: Mapped[str | None] = mapped_column(String(254))
     address: Mapped[str | None] = mapped_column(String(300))
     no_calls: Mapped[bool] = mapped_column(Boolean, default=False)
+    locale: Mapped[str] = mapped_column(String(10), default="zh_CN", server_default="zh_CN")
 
     projects: Mapped[list[Project]] = relationship(back_populates="customer")
 

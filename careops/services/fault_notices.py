@@ -110,7 +110,8 @@ def resolve(session: Session, env: FaultEnv, fault: Fault, roles: list[str]) -> 
                 for email in env.leadership_emails:
                     add(email, None, "高层领导")
         elif role == "customer":
-            add(project.customer.contact_email, None, project.customer.contact_name)
+            add(project.customer.contact_email, project.customer.locale,
+                project.customer.contact_name)
         elif role == "biz":
             add(env.biz_email, None, "业务部")
         for person in people:

@@ -8,7 +8,7 @@ staff      code*, name*, department* (CS/TS/BIZ/OFFICE/GM/LEADERSHIP or 客服�
            email*, phone, locale (zh_CN/en; default zh_CN), active (yes/no/true/false/1/0/是/否;
            default yes)
 customers  code*, name*, tier (A/B/C; default B), contact_name*, contact_phone*, contact_email,
-           address, no_calls (yes/no...; default no)
+           address, no_calls (yes/no...; default no), locale (zh_CN/en; default zh_CN)
 projects   code*, name*, customer_code*, delivered_on (empty: not delivered yet), retired_on,
            cs_owner_code, sales_code, manager_code, ts_contact_code (staff codes), website_url
 
@@ -167,6 +167,12 @@ class _Row(BaseModel):
         return data
 
 
+Locale = Annotated[
+    str, _choice({"zh_CN": "zh_CN", "zh_cn": "zh_CN", "zh-cn": "zh_CN", "zh": "zh_CN",
+                  "en": "en"}, "locale", "zh_CN/en")
+]
+
+
 class StaffRow(_Row):
     code: Code
     name: Annotated[str, _text(100)]
@@ -182,10 +188,7 @@ class StaffRow(_Row):
     ] = StaffRole.MEMBER
     email: Email
     phone: OptPhone = None
-    locale: Annotated[
-        str, _choice({"zh_CN": "zh_CN", "zh_cn": "zh_CN", "zh-cn": "zh_CN", "zh": "zh_CN",
-                      "en": "en"}, "locale", "zh_CN/en")
-    ] = "zh_CN"
+    locale: Locale = "zh_CN"
     active: Bool = True
 
 
@@ -198,6 +201,7 @@ class CustomerRow(_Row):
     contact_email: OptEmail = None
     address: Annotated[str | None, _text(300)] = None
     no_calls: Bool = False
+    locale: Locale = "zh_CN"  # the language of mails to the customer's contact
 
 
 class ProjectRow(_Row):

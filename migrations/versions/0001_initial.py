@@ -29,6 +29,7 @@ def upgrade() -> None:
     sa.Column('contact_email', sa.String(length=254), nullable=True),
     sa.Column('address', sa.String(length=300), nullable=True),
     sa.Column('no_calls', sa.Boolean(), nullable=False),
+    sa.Column('locale', sa.String(length=10), server_default='zh_CN', nullable=False),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_customer')),
     sa.UniqueConstraint('code', name=op.f('uq_customer_code'))
     )

@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 
 from careops.clock import FrozenClock
 from careops.db.fault_models import Fault, FaultEvent, FaultNotice
-from careops.db.models import OutboxMessage
+from careops.db.models import Customer, OutboxMessage
 from careops.errors import CareopsError, InvalidTransition
 from careops.rules.faults import FaultReportError
 from careops.services.fault_notices import FaultEnv
@@ -22,7 +22,15 @@ from careops.services.faults import (
     submit_analysis,
     update_fault,
 )
-from tests.integration.fault_world import MANAGER, START, Harness, build_world, report
+from tests.integration.fault_world import (
+    BIZ,
+    CUSTOMER,
+    MANAGER,
+    START,
+    Harness,
+    build_world,
+    report,
+)
 from tests.support.concurrency import run_together
 
 ANALYSIS = AnalysisInput("影响", "处理", "原因", "纠正", "预防", "韩梅梅")
@@ -128,3 +136,18 @@ def test_two_watchers_at_once_send_each_chase_once(h, db_url, smtp):
     assert sum(counts) == 20
     got = h.deliver()
     assert list(got) == [MANAGER] and len(got[MANAGER]) == 20
+
+
+def test_analysis_report_follows_the_customers_language(h):
+    with h.uow:
+        h.uow.session.scalars(select(Customer)).one().locale = "en"
+        h.uow.commit()
+    fid = report_fault(h.uow, report(), h.env, h.clock()).fault_id
+    file_fault(h.uow, fid, "赵经理", h.env, h.clock())
+    resolve_fault(h.uow, fid, "已恢复", "李雷", h.env, h.clock())
+    submit_analysis(h.uow, fid, ANALYSIS, h.env, h.clock())
+    got = h.deliver()
+    (to_customer,) = got[CUSTOMER]
+    (to_biz,) = got[BIZ]
+    assert to_customer.startswith("[Fault analysis report]")  # the customer reads English
+    assert to_biz.startswith("【")  # BIZ staff: zh_CN
