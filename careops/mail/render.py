@@ -11,7 +11,7 @@ import contextlib
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, time, timedelta
 from pathlib import Path
 from types import TracebackType
 from typing import Any
@@ -61,6 +61,7 @@ class MailRenderer:
         self.env.filters.update(
             date=self._date_filter,
             datetime=self._datetime_filter,
+            deadline=self._deadline_filter,
             weekday=self._weekday_filter,
             month=self._month_filter,
         )
@@ -130,6 +131,14 @@ class MailRenderer:
             raise TemplateError(f"the datetime filter needs a datetime, not {value!r}")
         moment = self._local(value)
         return f"{self._date_filter(ctx, moment)} {moment:%H:%M}"
+
+    @pass_context
+    def _deadline_filter(self, ctx: jinja2.runtime.Context, value: datetime) -> str:
+        """A deadline at local midnight reads as "24:00 of the day before" (PRC Civil Code)."""
+        moment = self._local(value)
+        if isinstance(moment, datetime) and moment.time() == time(0, 0):
+            return f"{self._date_filter(ctx, moment - timedelta(days=1))} 24:00"
+        return self._datetime_filter(ctx, value)
 
     @pass_context
     def _weekday_filter(self, ctx: jinja2.runtime.Context, value: date | datetime) -> str:

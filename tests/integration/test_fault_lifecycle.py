@@ -85,7 +85,7 @@ def test_full_lifecycle_of_a_major_fault(h):
     h.clock.now = resolved_at
     resolve_fault(h.uow, r.fault_id, "数据库连接池扩容后恢复", "李雷", h.env, h.clock())
     got = h.deliver()
-    assert list(got) == [TS_SUP] and "2026年10月10日 00:00" in got[TS_SUP][0]
+    assert list(got) == [TS_SUP] and "2026年10月9日 24:00" in got[TS_SUP][0]
     with h.uow:
         due = h.uow.session.get(Fault, r.fault_id).analysis_due_at
     # 2 working days after 30 Sep: the holiday runs 1-7 Oct, so 8 and 9 Oct; 24:00 of 9 Oct

@@ -166,3 +166,18 @@ def test_message_rejects_line_breaks(field: str) -> None:
         kwargs["headers"] = {"X-Test": injected}
     with pytest.raises(CareopsError, match="line break"):
         build_message(**kwargs)
+
+
+@pytest.mark.parametrize(
+    ("locale", "moment", "shown"),
+    [
+        ("zh_CN", datetime(2026, 10, 9, 16, 0, tzinfo=UTC), "2026年10月9日 24:00"),
+        ("en", datetime(2026, 10, 9, 16, 0, tzinfo=UTC), "9 Oct 2026 24:00"),
+        ("zh_CN", datetime(2026, 10, 9, 9, 30, tzinfo=UTC), "2026年10月9日 17:30"),
+    ],
+)
+def test_deadline_at_midnight_reads_as_24_00_of_the_day_before(locale, moment, shown, tmp_path):
+    (tmp_path / locale).mkdir()
+    for ext, body in (("subject.txt", "x"), ("txt", "{{ d|deadline }}"), ("html", "<p>x</p>")):
+        (tmp_path / locale / f"t.{ext}").write_text(body, encoding="utf-8")
+    assert MailRenderer(tmp_path).render("t", locale, {"d": moment}).text.strip() == shown
