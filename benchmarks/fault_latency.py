@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import socket
 import statistics
 import subprocess
 import sys
@@ -32,11 +31,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 CAREOPS = [str(ROOT / ".venv" / "bin" / "careops")]
 
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+from careops.stack.processes import free_port, http_ok  # noqa: E402
 
 
 def lines(index: Path) -> int:
@@ -161,7 +156,6 @@ def main() -> None:
             start_new_session=True,
         )
         try:
-            from careops.stack.processes import http_ok
 
             wait_for(lambda: http_ok(f"http://127.0.0.1:{api_port}/api/health")
                      or stack.poll() is not None, 180, "the stack")

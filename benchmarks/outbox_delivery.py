@@ -14,7 +14,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import multiprocessing as mp
-import socket
 import sys
 import tempfile
 import time
@@ -36,6 +35,7 @@ from careops.mail.delivery import deliver_pending  # noqa: E402
 from careops.mail.message import build_message  # noqa: E402
 from careops.mail.render import MailRenderer  # noqa: E402
 from careops.settings import PROJECT_ROOT, SmtpSettings  # noqa: E402
+from careops.stack.processes import free_port  # noqa: E402
 
 
 def _serve(port: int, ready, received, stop) -> None:  # runs in the server process
@@ -131,9 +131,7 @@ def main() -> None:
     args = parser.parse_args()
 
     ctx = mp.get_context("spawn")
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
+    port = free_port()
     ready, received, stop = ctx.Event(), ctx.Value("i", 0), ctx.Event()
     server = ctx.Process(target=_serve, args=(port, ready, received, stop), daemon=True)
     server.start()

@@ -142,6 +142,13 @@ def _signal_groups(groups: set[int], sig: signal.Signals) -> None:
                 os.killpg(pgid, sig)
 
 
+def free_port(host: str = "127.0.0.1") -> int:
+    """A port nobody listens on now (for side-by-side stacks, tests and benchmarks)."""
+    with socket.socket() as sock:
+        sock.bind((host, 0))
+        return sock.getsockname()[1]
+
+
 def ensure_port_free(host: str, port: int, what: str) -> None:
     """Fail with a clear message when something already listens on host:port."""
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:

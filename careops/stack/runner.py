@@ -18,7 +18,11 @@ from zoneinfo import ZoneInfo
 from rich.console import Console
 
 from careops.clock import local_today
-from careops.stack import database, prefect_setup
+from careops.db import migrate
+from careops.db.engine import get_engine
+from careops.db.uow import UnitOfWork
+from careops.demo import seed_demo
+from careops.stack import prefect_setup
 from careops.stack.config import StackConfig, StackError
 from careops.stack.processes import (
     Child,
@@ -55,14 +59,17 @@ class Stack:
         ensure_port_free(cfg.catcher_host, cfg.catcher_port, "The SMTP catcher")
 
         t = time.monotonic()
-        database.migrate(cfg.database_url)
+        migrate.upgrade(cfg.database_url)
         self._step(f"database migrated: {cfg.database_url}", t)
         seeded = False
-        if cfg.demo and database.is_empty(cfg.database_url):
+        if cfg.demo:
             t = time.monotonic()
-            summary = database.seed(cfg.database_url, local_today(ZoneInfo(cfg.timezone)))
+            today = local_today(ZoneInfo(cfg.timezone))
+            # seed_demo writes nothing (and returns None) when the database holds data already
+            summary = seed_demo(UnitOfWork(get_engine(cfg.database_url)), today=today)
             seeded = summary is not None
-            self._step(f"demo data seeded{f': {summary}' if summary else ''}", t)
+            if seeded:
+                self._step(f"demo data seeded: {summary}", t)
 
         t = time.monotonic()
         from careops.mail.catcher import run_catcher

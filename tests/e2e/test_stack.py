@@ -10,7 +10,6 @@ from __future__ import annotations
 import asyncio
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -19,19 +18,13 @@ from pathlib import Path
 import pytest
 
 from careops.settings import PROJECT_ROOT
-from careops.stack.processes import descendants
+from careops.stack.processes import descendants, free_port
 
 pytestmark = pytest.mark.e2e
 
 READY_TIMEOUT = 90.0
 RUN_TIMEOUT = 45.0
 STOP_TIMEOUT = 45.0
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def _alive(pid: int) -> bool:
@@ -75,7 +68,7 @@ async def _run_deployment(api_url: str, name: str) -> tuple[str, list]:
     reason="flows/deliver_outbox.py does not exist yet: nothing to deploy and run",
 )
 def test_stack_up_runs_a_deployment_and_stops_cleanly_on_sigint(tmp_path: Path) -> None:
-    port, smtp_port = _free_port(), _free_port()
+    port, smtp_port = free_port(), free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith(("PREFECT_", "CAREOPS_"))}
     env.update(
         CAREOPS_DATABASE_URL=f"sqlite:///{tmp_path / 'careops.db'}",
