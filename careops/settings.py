@@ -37,6 +37,7 @@ class SmtpSettings(BaseModel):
     max_attempts: int = 8
     backoff_seconds: float = 30.0
     lease_seconds: float = 300.0
+    relay_interval_seconds: float = 5.0  # the outbox relay's poll (careops.mail.relay)
 
 
 class CatcherSettings(BaseModel):

@@ -1,7 +1,9 @@
 """deliver-outbox — send pending and retry-due mail from the outbox.
 
-Every flow delivers right after writing its mail; this scheduled sweep (every 2 minutes) retries
-what could not be sent then (SMTP down), with backoff. Requires a migrated careops database and the
+Every flow delivers right after writing its mail, and the outbox relay of the stack
+(careops/mail/relay.py) delivers whatever is due within seconds, retrying with backoff while SMTP
+is down. This deployment is the safety sweep (every 4 hours) for a machine without a relay, and
+the way to deliver now from the Prefect UI. Requires a migrated careops database and the
 configured SMTP server.
 """
 

@@ -1,9 +1,11 @@
-"""fault-watch — the R5 timers: chase unfiled faults and missing analyses (every 5 minutes).
+"""fault-watch — the R5 timers: chase unfiled faults and missing analyses, each when due.
 
 An unfiled major fault: a reminder to the manager after 30 minutes, then escalations to senior
 leadership at the configured interval, up to the limit. A missing analysis: a reminder before the
 deadline, then overdue escalations to the manager. The timers live in the database, so they
-survive restarts; two runs at once send each chase once. Publishes the `open-faults` table
+survive restarts; two runs at once send each chase once. Runs are exact-time wakeups scheduled
+by the flows that set a timer (careops/wakeups.py: the next one is scheduled at the end of each
+run), plus an hourly safety sweep in prefect.yaml. Publishes the `open-faults` table
 artifact and a timeline artifact per chased fault. Requires a migrated careops database and SMTP.
 """
 
@@ -12,7 +14,12 @@ from __future__ import annotations
 from prefect import flow
 from pydantic import BaseModel
 
-from tasks.faults import publish_open_faults_task, publish_timelines_task, watch_faults_task
+from tasks.faults import (
+    publish_open_faults_task,
+    publish_timelines_task,
+    schedule_fault_watch_task,
+    watch_faults_task,
+)
 from tasks.mail import deliver_outbox_task
 from tasks.notify import FAILURE_HOOKS
 
@@ -25,6 +32,7 @@ class FaultWatchParams(BaseModel):
 def fault_watch(params: FaultWatchParams | None = None) -> dict:
     chased = watch_faults_task()
     delivery = deliver_outbox_task()
+    wakeup = schedule_fault_watch_task()
     publish_timelines_task(sorted({c["fault_id"] for c in chased}))
     open_rows = publish_open_faults_task()
-    return {"chased": chased, "open": len(open_rows), "delivery": delivery}
+    return {"chased": chased, "open": len(open_rows), "delivery": delivery, "next_wakeup": wakeup}

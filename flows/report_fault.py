@@ -17,7 +17,7 @@ from pydantic import AwareDatetime, BaseModel, Field
 
 from careops.rules.faults import FaultSeverity
 from careops.services.faults import FaultReport
-from tasks.faults import publish_timelines_task, report_fault_task
+from tasks.faults import publish_timelines_task, report_fault_task, schedule_fault_watch_task
 from tasks.mail import deliver_outbox_task
 
 
@@ -42,5 +42,6 @@ class FaultReportParams(BaseModel):
 def report_fault(params: FaultReportParams) -> dict:
     result = report_fault_task(params.to_report())
     delivery = deliver_outbox_task()
+    schedule_fault_watch_task()
     publish_timelines_task([result["fault_id"]])
     return result | {"delivery": delivery}

@@ -11,7 +11,7 @@ from __future__ import annotations
 from prefect import flow
 from pydantic import AwareDatetime, BaseModel, Field
 
-from tasks.faults import publish_timelines_task, resolve_fault_task
+from tasks.faults import publish_timelines_task, resolve_fault_task, schedule_fault_watch_task
 from tasks.mail import deliver_outbox_task
 
 
@@ -29,5 +29,6 @@ def resolve_fault(params: ResolveFaultParams) -> dict:
     result = resolve_fault_task(params.fault_id, params.resolution, params.by, params.ended_at,
                                 params.unfiled_reason)
     delivery = deliver_outbox_task()
+    schedule_fault_watch_task()
     publish_timelines_task([params.fault_id])
     return result | {"delivery": delivery}

@@ -11,9 +11,10 @@ from careops.clock import utcnow
 from careops.db.uow import UnitOfWork
 from careops.services import faults as service
 from careops.services.fault_notices import FaultEnv
-from careops.services.fault_queries import FaultView, fault_timeline, open_faults
+from careops.services.fault_queries import FaultView, fault_timeline, next_timer_due, open_faults
 from careops.services.fault_watch import watch_faults
 from careops.settings import get_settings
+from careops.wakeups import schedule_wakeup
 from tasks.artifacts import markdown_table, publish_markdown, publish_table
 
 # No retries on the steps: a CareopsError (bad input, invalid transition) will not get better,
@@ -55,6 +56,15 @@ def submit_analysis_task(fault_id: int, data: service.AnalysisInput) -> dict:
 @task(name="watch-faults", retries=2, retry_delay_seconds=[5, 30])
 def watch_faults_task() -> list[dict]:
     return watch_faults(UnitOfWork(), FaultEnv.from_settings(), utcnow()).chased
+
+
+@task(name="schedule-fault-watch")
+def schedule_fault_watch_task() -> str | None:
+    """One fault-watch run at the minute the next chase is due (careops/wakeups.py)."""
+    due = next_timer_due(UnitOfWork())
+    if due is None:
+        return None
+    return schedule_wakeup("fault-watch/fault-watch", due, utcnow(), reason="next R5 chase")
 
 
 def _local(moment: datetime | None) -> str:

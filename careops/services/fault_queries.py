@@ -165,3 +165,11 @@ def open_faults(
                 if f.analysis_due_at else "-",
             })
         return rows
+
+
+def next_timer_due(uow: UnitOfWork) -> datetime | None:
+    """When the next R5 chase falls due (the earliest fault timer), None when none runs."""
+    from sqlalchemy import func
+
+    with uow:
+        return uow.session.scalar(select(func.min(Fault.timer_due_at)))

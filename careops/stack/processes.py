@@ -197,7 +197,7 @@ def record_children(pid_file: Path, children: Sequence[Child]) -> None:
 
 
 def stop_leftovers(pid_file: Path, timeout: float = 10.0) -> list[str]:
-    """Stop the children an earlier stack recorded that still run `prefect`; their names."""
+    """Stop the children an earlier stack recorded that still run; their names."""
     if not pid_file.exists():
         return []
     lines = pid_file.read_text(encoding="utf-8").splitlines()
@@ -209,7 +209,9 @@ def stop_leftovers(pid_file: Path, timeout: float = 10.0) -> list[str]:
     stopped = []
     for line in lines[1:]:
         pid_text, _, name = line.partition(" ")
-        if not pid_text.isdigit() or not _command_has(int(pid_text), "prefect"):
+        if not pid_text.isdigit() or not (
+            _command_has(int(pid_text), "prefect") or _command_has(int(pid_text), "careops")
+        ):
             continue
         stop_tree(int(pid_text), timeout)
         stopped.append(f"{name} (pid {pid_text})")

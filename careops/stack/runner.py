@@ -1,8 +1,10 @@
-"""`careops stack up`: database, SMTP catcher, Prefect server, deployments, worker — then wait.
+"""`careops stack up`: database, SMTP catcher, Prefect server, deployments, scheduler check,
+worker, outbox relay — then wait.
 
 Every child runs in its own session, so Ctrl-C reaches only this process, which stops them in
-order: the worker, then (after marking the runs it abandoned Crashed) the server, then the
-catcher. SIGTERM does the same. A child that dies on its own stops the rest; exit code 1.
+order: the relay and the worker, then (after marking the runs the worker abandoned Crashed) the
+server, then the catcher. SIGTERM does the same. A child that dies on its own stops the rest;
+exit code 1. Errors the server's services log while the stack runs are shown on the console.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ import sys
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -31,8 +34,11 @@ from careops.stack.processes import (
     stop_leftovers,
     wait_healthy,
 )
+from careops.stack.scheduler_check import LogWatch, service_errors, wait_for_schedules
 
 SERVER_START_TIMEOUT = 90.0
+SCHEDULER_TIMEOUT = 60.0  # the server schedules a new deployment within seconds (5 s loop)
+LOG_CHECK_SECONDS = 15.0
 STOP_TIMEOUT = 10.0
 
 
@@ -43,6 +49,8 @@ class Stack:
         self.env = config.child_env()
         self.server: Child | None = None
         self.worker: Child | None = None
+        self.relay: Child | None = None
+        self.server_log: LogWatch | None = None
         self.catcher: Any = None
         self.server_ready = False
         self.pid_file = config.prefect_home / "stack.pids"
@@ -83,6 +91,7 @@ class Stack:
             )
 
         t = time.monotonic()
+        self.server_log = LogWatch.from_end(cfg.prefect_home / "server.log")
         self.server = Child(
             "prefect server",
             _prefect("server", "start", "--host", cfg.host, "--port", str(cfg.port)),
@@ -101,8 +110,25 @@ class Stack:
             self.console.print(f"  created work pool {cfg.work_pool!r} (process)")
         if stale := prefect_setup.crash_active_runs(cfg, "careops stack was not stopped cleanly"):
             self.console.print(f"  marked {stale} run(s) left by an earlier stack Crashed")
-        self._deploy()
+        scheduled = self._deploy()
         self._step("deployments of prefect.yaml deployed", t)
+        t = time.monotonic()
+        with self.console.status("waiting for the server's scheduler…"):
+            counts = wait_for_schedules(cfg, scheduled, self.server_log, SCHEDULER_TIMEOUT)
+        self._step(
+            f"scheduler works: upcoming runs for all {len(counts)} scheduled deployment(s)", t
+        )
+
+        t = time.monotonic()
+        self.relay = Child(
+            "outbox relay",
+            [sys.executable, "-m", "careops.mail.relay"],
+            env=self.env,
+            cwd=cfg.root,
+            log_path=cfg.prefect_home / "relay.log",
+        ).start()
+        record_children(self.pid_file, self._children())
+        self._step(f"outbox relay delivering due mail (log {self.relay.log_path})", t)
 
         if cfg.worker:
             t = time.monotonic()
@@ -113,8 +139,9 @@ class Stack:
                 cwd=cfg.root,
                 log_path=cfg.prefect_home / "worker.log",
             ).start()
-            record_children(self.pid_file, [self.server, self.worker])
+            record_children(self.pid_file, self._children())
             self._step(f"worker polling pool {cfg.work_pool!r} (log {self.worker.log_path})", t)
+            self._catch_up()
             if seeded:
                 self._first_plan()
 
@@ -128,6 +155,20 @@ class Stack:
             highlight=False,
         )
 
+    def _catch_up(self) -> None:
+        """A fault-watch run in a minute: chases that fell due while the stack was down go out.
+
+        Scheduled like every wakeup (careops/wakeups.py), so the first scheduled run of a fresh
+        stack completes in the UI within two minutes of the start.
+        """
+        from careops.clock import utcnow
+        from careops.wakeups import schedule_wakeup
+
+        now = utcnow()
+        if schedule_wakeup("fault-watch/fault-watch", now + timedelta(minutes=1), now,
+                           reason="catch up after the stack started", api=self.config.api_url):
+            self.console.print("  fault-watch catch-up run scheduled for the next minute")
+
     def _first_plan(self) -> None:
         """On fresh demo data, run the main job once so there is something to look at."""
         month = local_today(ZoneInfo(self.config.timezone)).strftime("%Y-%m")
@@ -140,7 +181,11 @@ class Stack:
             highlight=False,
         )
 
-    def _deploy(self) -> None:
+    def _children(self) -> list[Child]:
+        return [c for c in (self.server, self.relay, self.worker) if c is not None]
+
+    def _deploy(self) -> list[str]:
+        """Deploy prefect.yaml; the names of the deployments that have schedules."""
         cfg = self.config
         planned = prefect_setup.planned_deployments(cfg.root)
         missing = [p for p in planned if not p.module_exists(cfg.root)]
@@ -158,11 +203,21 @@ class Stack:
                 raise StackError(f"deployment {item.name!r} is not on the server after deploy")
             when = ", ".join(f"{c} ({tz})" for c, tz in deployed[item.name]) or "on demand"
             self.console.print(f"  {item.name:<22} {when}", highlight=False)
+        return [item.name for item in ready if item.schedules]
 
     def wait(self) -> int:
         """Block until a signal (KeyboardInterrupt) or until a child exits on its own (→ 1)."""
-        children = [c for c in (self.server, self.worker) if c is not None]
+        children = self._children()
+        next_log_check = time.monotonic() + LOG_CHECK_SECONDS
         while True:
+            if self.server_log is not None and time.monotonic() > next_log_check:
+                next_log_check = time.monotonic() + LOG_CHECK_SECONDS
+                for error in service_errors(self.server_log.new_text()):
+                    self.console.print(
+                        f"[bold red]✗ the Prefect server logged an error[/] "
+                        f"({self.server_log.path}):\n{error}",
+                        highlight=False,
+                    )
             for child in children:
                 code = child.poll()
                 if code is not None:
@@ -175,7 +230,10 @@ class Stack:
             time.sleep(0.5)
 
     def down(self) -> None:
-        """Stop whatever was started, worker first; safe after a partial `up`."""
+        """Stop whatever was started, relay and worker first; safe after a partial `up`."""
+        if self.relay is not None:
+            code = self.relay.stop(STOP_TIMEOUT)
+            self.console.print(f"  outbox relay stopped (exit {code})")
         if self.worker is not None:
             code = self.worker.stop(STOP_TIMEOUT)
             self.console.print(f"  worker stopped (exit {code})")

@@ -91,7 +91,8 @@ def test_stack_up_runs_a_deployment_and_stops_cleanly_on_sigint(tmp_path: Path) 
             _run_deployment(f"http://127.0.0.1:{port}/api", "deliver-outbox")
         )
         assert state == "COMPLETED", log.read_text()
-        assert schedules == [("*/2 * * * *", "Asia/Shanghai")]
+        assert schedules == [("20 */4 * * *", "Asia/Shanghai")]  # the safety sweep
+        assert "outbox relay delivering due mail" in log.read_text()
         # the first plan-callbacks run on the fresh demo data mails the call lists to the catcher
         index = tmp_path / "mail" / "index.txt"
         deadline = time.monotonic() + RUN_TIMEOUT
@@ -100,7 +101,7 @@ def test_stack_up_runs_a_deployment_and_stops_cleanly_on_sigint(tmp_path: Path) 
             time.sleep(0.5)
         assert "started plan-callbacks" in log.read_text()
         children = descendants(proc.pid)
-        assert len(children) >= 2  # server and worker (and their helpers)
+        assert len(children) >= 3  # server, relay and worker (and their helpers)
         proc.send_signal(signal.SIGINT)
         assert proc.wait(timeout=STOP_TIMEOUT) == 0, log.read_text()
         assert "careops stack stopped" in log.read_text()

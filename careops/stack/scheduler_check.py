@@ -1,0 +1,129 @@
+"""Prove that the Prefect server's scheduler works: scheduled runs exist, its log is clean.
+
+A green deploy says nothing about the scheduler service: with an incompatible SQLAlchemy it
+failed every loop and no scheduled run was ever created, while everything else looked fine.
+So the stack waits, after deploying, until the server has created upcoming runs for every
+scheduled deployment, and reads the server log for errors of its services: either failure
+stops the start with the log lines that explain it. While the stack runs, new service errors
+in the log are reported on the console.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from careops.stack.config import StackConfig, StackError
+from careops.stack.prefect_setup import with_client
+
+if TYPE_CHECKING:
+    from prefect.client.orchestration import PrefectClient
+
+# A server-side service failing: "Traceback" blocks and error lines of prefect.server.*.
+_ERROR_LINE = re.compile(r"^(?:Traceback \(most recent call last\)|.*\| ERROR\s+\|.*)$")
+
+
+@dataclass
+class LogWatch:
+    """Reads what a log file gained since the last look (the server appends to its log)."""
+
+    path: Path
+    offset: int = 0
+
+    @classmethod
+    def from_end(cls, path: Path) -> LogWatch:
+        return cls(path, path.stat().st_size if path.exists() else 0)
+
+    def new_text(self) -> str:
+        if not self.path.exists():
+            return ""
+        with self.path.open("rb") as handle:
+            handle.seek(self.offset)
+            data = handle.read()
+        self.offset += len(data)
+        return data.decode("utf-8", errors="replace")
+
+
+def service_errors(log_text: str, context: int = 12) -> list[str]:
+    """Each error in a Prefect server log excerpt, with the lines that follow it (the cause)."""
+    lines = log_text.splitlines()
+    errors: list[str] = []
+    i = 0
+    while i < len(lines):
+        if _ERROR_LINE.match(lines[i]):
+            block = lines[i : i + context]
+            # a traceback ends at its exception line: the first unindented line after it
+            for j, line in enumerate(block[1:], start=1):
+                if line and not line.startswith((" ", "\t")) and "Traceback" not in line:
+                    block = block[: j + 1]
+                    break
+            errors.append("\n".join(block))
+            i += len(block)
+        else:
+            i += 1
+    return errors
+
+
+def scheduled_run_counts(api_url: str, names: Iterable[str]) -> dict[str, int]:
+    """How many upcoming runs the server's scheduler created for each named deployment."""
+    from prefect.client.schemas.filters import (
+        DeploymentFilter,
+        DeploymentFilterId,
+        DeploymentFilterName,
+        FlowRunFilter,
+        FlowRunFilterState,
+        FlowRunFilterStateType,
+    )
+    from prefect.client.schemas.objects import StateType
+
+    wanted = list(names)
+
+    async def count(client: PrefectClient) -> dict[str, int]:
+        deployments = await client.read_deployments(
+            deployment_filter=DeploymentFilter(name=DeploymentFilterName(any_=wanted))
+        )
+        counts = {}
+        for deployment in deployments:
+            runs = await client.read_flow_runs(
+                deployment_filter=DeploymentFilter(id=DeploymentFilterId(any_=[deployment.id])),
+                flow_run_filter=FlowRunFilter(
+                    state=FlowRunFilterState(
+                        type=FlowRunFilterStateType(any_=[StateType.SCHEDULED])
+                    )
+                ),
+                limit=50,
+            )
+            counts[deployment.name] = sum(1 for run in runs if run.auto_scheduled)
+        return counts
+
+    return with_client(api_url, count)
+
+
+def wait_for_schedules(
+    config: StackConfig, names: list[str], log: LogWatch, timeout: float
+) -> dict[str, int]:
+    """Until every named deployment has upcoming runs; StackError on a service error or timeout."""
+    deadline = time.monotonic() + timeout
+    counts: dict[str, int] = {}
+    seen = ""
+    while True:
+        seen += log.new_text()
+        if errors := service_errors(seen):
+            raise StackError(
+                "the Prefect server logs errors, scheduled runs would not fire "
+                f"({log.path}):\n" + "\n".join(errors[:2])
+            )
+        counts = scheduled_run_counts(config.api_url, names)
+        missing = [n for n in names if not counts.get(n)]
+        if not missing:
+            return counts
+        if time.monotonic() > deadline:
+            raise StackError(
+                f"the Prefect server's scheduler created no run for {', '.join(missing)} within "
+                f"{timeout:.0f} s; see {log.path}"
+            )
+        time.sleep(1.0)

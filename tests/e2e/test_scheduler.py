@@ -1,0 +1,165 @@
+"""The server's scheduler, proven on the real stack (`careops stack up`: server, worker, relay).
+
+No green unit test can show that scheduled runs fire: with SQLAlchemy 2.1 the server's
+scheduler failed every loop while everything else passed. These tests ask the running stack:
+every scheduled deployment of prefect.yaml has upcoming runs from the scheduler; a schedule a
+minute ahead produces a run the worker completes; due mail leaves through the relay with no
+flow run; a reported fault schedules its chase as one exact-time fault-watch run; and the
+server log holds no error. One stack for the module (~3 minutes).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from email.message import EmailMessage
+from email.utils import make_msgid
+from pathlib import Path
+
+import pytest
+
+from careops import outbox
+from careops.db.engine import get_engine
+from careops.db.uow import UnitOfWork
+from careops.settings import PROJECT_ROOT
+from careops.stack.prefect_setup import planned_deployments, with_client
+from careops.stack.scheduler_check import scheduled_run_counts, service_errors
+from tests.support.stack import RunningStack, running_stack
+
+pytestmark = pytest.mark.e2e
+
+RUN_TIMEOUT = 240.0
+
+
+@pytest.fixture(scope="module")
+def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningStack]:
+    with running_stack(tmp_path_factory.mktemp("stack"), "--no-demo") as running:
+        yield running
+
+
+def _runs(api_url: str, deployment: str):
+    from prefect.client.schemas.filters import DeploymentFilter, DeploymentFilterName
+
+    async def read(client):
+        return await client.read_flow_runs(
+            deployment_filter=DeploymentFilter(name=DeploymentFilterName(any_=[deployment])),
+            limit=200,
+        )
+
+    return with_client(api_url, read)
+
+
+def test_every_scheduled_deployment_gets_upcoming_runs(stack: RunningStack) -> None:
+    scheduled = [p.name for p in planned_deployments(PROJECT_ROOT) if p.schedules]
+    assert {"plan-callbacks", "close-callback-month", "deliver-outbox", "fault-watch"} <= set(
+        scheduled
+    )
+    counts = scheduled_run_counts(stack.api_url, scheduled)
+    assert {name: counts.get(name, 0) > 0 for name in scheduled} == dict.fromkeys(scheduled, True)
+    assert "scheduler works" in stack.output
+
+
+def test_a_schedule_a_minute_ahead_fires_and_the_worker_completes_the_run(
+    stack: RunningStack,
+) -> None:
+    from prefect.client.schemas.schedules import CronSchedule
+
+    fire = (datetime.now(UTC) + timedelta(seconds=90)).replace(second=0, microsecond=0)
+
+    async def add_schedule(client):
+        deployment = await client.read_deployment_by_name("deliver-outbox/deliver-outbox")
+        schedule = CronSchedule(cron=f"{fire.minute} {fire.hour} * * *", timezone="UTC")
+        await client.create_deployment_schedules(deployment.id, [(schedule, True)])
+
+    with_client(stack.api_url, add_schedule)
+    deadline = time.monotonic() + RUN_TIMEOUT
+    while True:
+        runs = [
+            r for r in _runs(stack.api_url, "deliver-outbox")
+            if r.auto_scheduled and r.expected_start_time == fire
+        ]  # fmt: skip
+        if runs and runs[0].state is not None and runs[0].state.is_final():
+            break
+        assert time.monotonic() < deadline, f"no completed run at {fire}: {runs}\n{stack.output}"
+        time.sleep(2)
+    assert runs[0].state.is_completed(), runs[0].state
+    assert len(runs) == 1
+
+
+def test_the_catch_up_run_of_a_fresh_stack_completed(stack: RunningStack) -> None:
+    """What a new user sees within minutes: a scheduled fault-watch run that ran."""
+    deadline = time.monotonic() + RUN_TIMEOUT
+    while True:
+        done = [
+            r for r in _runs(stack.api_url, "fault-watch")
+            if r.name.startswith("wakeup") and r.state is not None and r.state.is_final()
+        ]  # fmt: skip
+        if done:
+            break
+        assert time.monotonic() < deadline, stack.output
+        time.sleep(2)
+    assert done[0].state.is_completed(), done[0].state
+    assert "catch-up run scheduled" in stack.output
+
+
+def test_due_mail_leaves_through_the_relay_without_a_flow_run(stack: RunningStack) -> None:
+    runs_before = len(_runs(stack.api_url, "deliver-outbox"))
+    message = EmailMessage()
+    message["From"] = "careops@careops.local"
+    message["To"] = "someone@careops.local"
+    message["Subject"] = "relay check"
+    message["Message-ID"] = make_msgid(domain="careops.local")
+    message.set_content("delivered by the relay")
+    uow = UnitOfWork(get_engine(stack.database_url))
+    with uow:
+        outbox.enqueue(uow.session, key="relay-check", category="test",
+                       recipients=["someone@careops.local"], message=message)
+        uow.commit()
+    deadline = time.monotonic() + 60
+    index = stack.mail_dir / "index.txt"
+    while "relay check" not in (index.read_text(encoding="utf-8") if index.exists() else ""):
+        assert time.monotonic() < deadline, (stack.prefect_home / "relay.log").read_text()
+        time.sleep(0.5)
+    assert len(_runs(stack.api_url, "deliver-outbox")) == runs_before
+
+
+def test_a_reported_fault_schedules_one_exact_time_chase(stack: RunningStack) -> None:
+    from careops.demo import seed_demo
+
+    seed_demo(UnitOfWork(get_engine(stack.database_url)), today=datetime.now(UTC).date())
+    occurred = datetime.now(UTC).replace(microsecond=0) - timedelta(minutes=5)
+    params = {"params": {
+        "project_code": "P00001", "occurred_at": occurred.isoformat(), "place": "机房 A",
+        "symptoms": "网站无法访问", "handling_plan": "切换备用线路", "severity": "major",
+        "reporter": "CS001", "report_key": "scheduler-e2e",
+    }}  # fmt: skip
+
+    async def report(client):
+        deployment = await client.read_deployment_by_name("report-fault/report-fault")
+        run = await client.create_flow_run_from_deployment(deployment.id, parameters=params)
+        deadline = time.monotonic() + RUN_TIMEOUT
+        while not (run.state and run.state.is_final()):
+            assert time.monotonic() < deadline, stack.output
+            await asyncio.sleep(1)
+            run = await client.read_flow_run(run.id)
+        return run
+
+    for _ in range(2):  # the same report twice: one fault, one wakeup
+        assert with_client(stack.api_url, report).state.is_completed()
+    wakeups = [
+        r for r in _runs(stack.api_url, "fault-watch")
+        if r.name.startswith("wakeup") and r.state is not None and r.state.is_scheduled()
+        and r.expected_start_time > datetime.now(UTC) + timedelta(minutes=20)
+    ]  # fmt: skip
+    assert len(wakeups) == 1, wakeups
+    # the chase is due 30 minutes after the report (faults.file_within_minutes)
+    assert timedelta(minutes=29) < wakeups[0].expected_start_time - datetime.now(UTC) < timedelta(
+        minutes=31
+    )
+
+
+def test_the_server_log_has_no_error(stack: RunningStack) -> None:
+    log = Path(stack.prefect_home / "server.log").read_text(encoding="utf-8", errors="replace")
+    assert service_errors(log) == []

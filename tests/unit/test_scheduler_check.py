@@ -1,0 +1,38 @@
+"""Reading the Prefect server log for errors of its services (the stack's start-up check)."""
+
+from careops.stack.scheduler_check import LogWatch, service_errors
+
+# What prefect 3.8.8's server logged every minute with SQLAlchemy 2.1 (shortened).
+SCHEDULER_FAILURE = """\
+12:01:00.101 | INFO    | prefect.server.services.scheduler - Scheduled 0 runs.
+12:02:00.214 | ERROR   | prefect.server.services.scheduler - Unexpected error in: scheduler
+Traceback (most recent call last):
+  File ".../prefect/server/services/scheduler.py", line 312, in _insert_scheduled_flow_runs
+    await session.execute(insert_stmt)
+sqlalchemy.exc.InvalidRequestError: Can't evaluate bulk DML statement; please supply a bulk_dml
+12:02:01.000 | INFO    | uvicorn.access - 127.0.0.1 "GET /api/health HTTP/1.1" 200
+"""
+
+
+def test_a_scheduler_traceback_is_found_with_its_cause() -> None:
+    errors = service_errors(SCHEDULER_FAILURE)
+    assert len(errors) == 1
+    assert "Unexpected error in: scheduler" in errors[0]
+    assert "Can't evaluate bulk DML statement" in errors[0]
+    assert "GET /api/health" not in errors[0]
+
+
+def test_a_clean_log_has_no_errors() -> None:
+    clean = "12:01:00.101 | INFO    | prefect.server.services.scheduler - Scheduled 3 runs.\n"
+    assert service_errors(clean) == []
+
+
+def test_the_log_watch_reads_only_what_the_log_gained(tmp_path) -> None:
+    log = tmp_path / "server.log"
+    log.write_text(SCHEDULER_FAILURE, encoding="utf-8")
+    watch = LogWatch.from_end(log)  # an earlier stack's errors are not this one's
+    assert watch.new_text() == ""
+    with log.open("a", encoding="utf-8") as handle:
+        handle.write("12:03:00.000 | INFO    | prefect.server - fine\n")
+    assert watch.new_text() == "12:03:00.000 | INFO    | prefect.server - fine\n"
+    assert watch.new_text() == ""
