@@ -82,6 +82,8 @@ class Settings(BaseSettings):
     cs_head_email: str = "cs-head@careops.local"
     leadership_emails: list[str] = Field(default_factory=lambda: ["leadership@careops.local"])
     biz_email: str = "biz@careops.local"
+    department_mailboxes: dict[str, str] = Field(default_factory=lambda: {
+        "TS": "ts@careops.local", "CS": "cs@careops.local", "BIZ": "biz@careops.local"})
     base_url: str = "http://127.0.0.1:4200"
     smtp: SmtpSettings = Field(default_factory=SmtpSettings)
     catcher: CatcherSettings = Field(default_factory=CatcherSettings)

@@ -2,7 +2,9 @@
 
 An unfiled major fault: a reminder to the manager after 30 minutes, then escalations to senior
 leadership at the configured interval, up to the limit. A missing analysis: a reminder before the
-deadline, then overdue escalations to the manager. The timers live in the database, so they
+deadline, then overdue escalations to the manager. An analysis deadline left pending because
+its calendar year was not published is set as soon as config/calendar/YYYY.toml is there (the
+analysis request and chases follow). The timers live in the database, so they
 survive restarts; two runs at once send each chase once. Publishes the `open-faults` table
 artifact and a timeline artifact per chased fault. Requires a migrated careops database and SMTP.
 """
@@ -23,8 +25,9 @@ class FaultWatchParams(BaseModel):
 
 @flow(name="fault-watch", log_prints=True, **FAILURE_HOOKS)
 def fault_watch(params: FaultWatchParams | None = None) -> dict:
-    chased = watch_faults_task()
+    watched = watch_faults_task()
     delivery = deliver_outbox_task()
-    publish_timelines_task(sorted({c["fault_id"] for c in chased}))
+    publish_timelines_task(sorted({c["fault_id"] for c in watched["chased"]}
+                                  | set(watched["deadlines"])))
     open_rows = publish_open_faults_task()
-    return {"chased": chased, "open": len(open_rows), "delivery": delivery}
+    return watched | {"open": len(open_rows), "delivery": delivery}

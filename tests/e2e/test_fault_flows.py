@@ -69,3 +69,25 @@ def test_bad_report_fails_the_run_with_the_reason(sqlite_settings):
         handling_plan="x", reporter="李雷")
     with pytest.raises(Exception, match="did you mean P-ALPHA"):
         report_fault(params)
+
+
+def test_fault_flows_report_who_could_not_be_reached(sqlite_settings, smtp):
+    from sqlalchemy import select
+
+    from careops.db.models import Customer
+
+    build_world(UnitOfWork())
+    with UnitOfWork() as uow:
+        uow.session.scalars(select(Customer)).one().contact_email = None
+        uow.commit()
+    params = FaultReportParams(
+        project_code="P-ALPHA", occurred_at=datetime.now(UTC) - timedelta(minutes=5),
+        place="主站", symptoms="首页 502", handling_plan="切换备用节点", reporter="李雷",
+        severity="minor")
+    fid = report_fault(params)["fault_id"]
+    resolve_fault(ResolveFaultParams(fault_id=fid, resolution="已恢复", by="李雷"))
+    result = submit_fault_analysis(FaultAnalysisParams(
+        fault_id=fid, impact="40 分钟", handling="切换", root_cause="连接池",
+        corrective_actions="扩容", preventive_actions="监控", author="韩梅梅"))
+    assert any("no e-mail address" in w for w in result["warnings"])
+    assert smtp.to(BIZ) and not smtp.to(CUSTOMER)
