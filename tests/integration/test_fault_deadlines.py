@@ -105,3 +105,25 @@ def test_a_resolution_needing_an_unpublished_year_is_kept_and_the_deadline_follo
     h.clock.now = due
     watch_faults(h.uow, FaultEnv.from_settings(), h.clock())
     assert sorted(h.deliver()) == [MANAGER, TS_SUP]
+
+
+def test_an_analysis_submitted_while_its_deadline_is_pending_closes_the_fault(
+    uow, smtp, calendar_dir
+):
+    from careops.services.faults import AnalysisInput, submit_analysis
+
+    build_world(uow)
+    resolved = datetime(2026, 12, 30, 2, 0, tzinfo=UTC)
+    h = Harness(uow, FaultEnv.from_settings(), FrozenClock(resolved), smtp, get_settings())
+    fid = _fault_at(h, resolved - timedelta(hours=1))
+    resolve_fault(h.uow, fid, "已恢复", "李雷", h.env, h.clock())
+    submit_analysis(h.uow, fid, AnalysisInput("影响", "处理", "原因", "纠正", "预防", "韩梅梅"),
+                    h.env, h.clock())
+    (calendar_dir / "2027.toml").write_text("days_off = [2027-01-01]\n")
+    h.deliver()
+    h.clock.advance(hours=1)
+    assert watch_faults(h.uow, FaultEnv.from_settings(), h.clock()).deadlines == []
+    assert h.deliver() == {}
+    with h.uow:
+        fault = h.uow.session.get(Fault, fid)
+        assert fault.state == "closed" and fault.analysis_due_pending_year is None
