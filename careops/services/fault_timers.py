@@ -38,8 +38,9 @@ def schedule_for(fault: Fault, env: FaultEnv) -> list[rules.Chase]:
     return []
 
 
-def arm(fault: Fault, timer: FaultTimer | None, env: FaultEnv,
-         now: datetime | None = None) -> None:
+def arm(
+    fault: Fault, timer: FaultTimer | None, env: FaultEnv, now: datetime | None = None
+) -> None:
     """Start `timer` (None: stop). A reminder already due at `now` is skipped: the request
     that arms the timer has just gone (a deadline set late, once its calendar was published)."""
     fault.timer = timer
