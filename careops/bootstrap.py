@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from functools import lru_cache
+from pathlib import Path
 
 from careops.calendar import WorkCalendar, load_calendar
 from careops.mail.render import MailRenderer
@@ -10,10 +11,19 @@ from careops.mailer import Mailer
 from careops.settings import get_settings
 
 
-@lru_cache
 def get_calendar() -> WorkCalendar:
+    """The working-day calendar, re-read when a file of the calendar directory is added or
+    changed: a long-running process (worker, CLI session, sweep) sees a newly published year."""
     settings = get_settings()
-    return load_calendar(settings.path(settings.calendar_dir))
+    folder = settings.path(settings.calendar_dir)
+    files = sorted(folder.glob("*.toml")) if folder.is_dir() else []
+    return _calendar(folder, tuple((p.name, p.stat().st_mtime_ns, p.stat().st_size)
+                                   for p in files))
+
+
+@lru_cache(maxsize=4)
+def _calendar(folder: Path, _files: tuple[tuple[str, int, int], ...]) -> WorkCalendar:
+    return load_calendar(folder)
 
 
 @lru_cache
@@ -29,5 +39,5 @@ def get_mailer() -> Mailer:
 
 def reset() -> None:
     """Forget cached collaborators (tests change settings between cases)."""
-    get_calendar.cache_clear()
+    _calendar.cache_clear()
     get_renderer.cache_clear()

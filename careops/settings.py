@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Literal
 from zoneinfo import ZoneInfo
 
-from pydantic import BaseModel, Field, SecretStr
+from pydantic import BaseModel, Field, SecretStr, field_validator
 from pydantic_settings import (
     BaseSettings,
     PydanticBaseSettingsSource,
@@ -58,6 +58,16 @@ class CallbackSettings(BaseModel):
     quarterly_every_months: int = 3
 
 
+def _department(name: str) -> str:
+    from careops.db.models import Department  # the one list of departments
+
+    code = name.strip().upper()
+    if code not in {d.value for d in Department}:
+        raise ValueError(f"unknown department {name!r}: one of "
+                         f"{', '.join(d.value for d in Department)}")
+    return code
+
+
 class FaultSettings(BaseModel):
     file_within_minutes: int = 30
     chase_every_minutes: int = 30
@@ -67,6 +77,11 @@ class FaultSettings(BaseModel):
     analysis_chase_limit: int = 3
     major_departments: list[str] = Field(default_factory=lambda: ["TS", "CS"])
     minor_departments: list[str] = Field(default_factory=lambda: ["TS"])
+
+    @field_validator("major_departments", "minor_departments")
+    @classmethod
+    def _known_departments(cls, names: list[str]) -> list[str]:
+        return [_department(n) for n in names]
 
 
 class Settings(BaseSettings):
@@ -83,12 +98,19 @@ class Settings(BaseSettings):
     cs_head_email: str = "cs-head@careops.local"
     leadership_emails: list[str] = Field(default_factory=lambda: ["leadership@careops.local"])
     biz_email: str = "biz@careops.local"
+    department_mailboxes: dict[str, str] = Field(default_factory=lambda: {
+        "TS": "ts@careops.local", "CS": "cs@careops.local", "BIZ": "biz@careops.local"})
     base_url: str = "http://127.0.0.1:4200"
     smtp: SmtpSettings = Field(default_factory=SmtpSettings)
     catcher: CatcherSettings = Field(default_factory=CatcherSettings)
     prefect: PrefectStackSettings = Field(default_factory=PrefectStackSettings)
     callbacks: CallbackSettings = Field(default_factory=CallbackSettings)
     faults: FaultSettings = Field(default_factory=FaultSettings)
+
+    @field_validator("department_mailboxes")
+    @classmethod
+    def _known_mailboxes(cls, boxes: dict[str, str]) -> dict[str, str]:
+        return {_department(k): v.strip() for k, v in boxes.items() if v.strip()}
 
     @classmethod
     def settings_customise_sources(

@@ -2,7 +2,9 @@
 
 An unfiled major fault: a reminder to the manager after 30 minutes, then escalations to senior
 leadership at the configured interval, up to the limit. A missing analysis: a reminder before the
-deadline, then overdue escalations to the manager. The timers live in the database, so they
+deadline, then overdue escalations to the manager. An analysis deadline left pending because
+its calendar year was not published is set as soon as config/calendar/YYYY.toml is there (the
+analysis request and chases follow). The timers live in the database, so they
 survive restarts; two runs at once send each chase once. Runs are exact-time wakeups scheduled
 by the flows that set a timer (careops/wakeups.py: the next one is scheduled at the end of each
 run), plus an hourly safety sweep in prefect.yaml. Publishes the `open-faults` table
@@ -30,9 +32,10 @@ class FaultWatchParams(BaseModel):
 
 @flow(name="fault-watch", log_prints=True, **FAILURE_HOOKS)
 def fault_watch(params: FaultWatchParams | None = None) -> dict:
-    chased = watch_faults_task()
+    watched = watch_faults_task()
     delivery = deliver_outbox_task()
     wakeup = schedule_fault_watch_task()
-    publish_timelines_task(sorted({c["fault_id"] for c in chased}))
+    publish_timelines_task(sorted({c["fault_id"] for c in watched["chased"]}
+                                  | set(watched["deadlines"])))
     open_rows = publish_open_faults_task()
-    return {"chased": chased, "open": len(open_rows), "delivery": delivery, "next_wakeup": wakeup}
+    return watched | {"open": len(open_rows), "delivery": delivery, "next_wakeup": wakeup}

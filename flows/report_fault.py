@@ -4,8 +4,11 @@ A form in the Prefect UI (or `careops fault report`). The report is validated (k
 occurred-at not in the future, symptoms given) and stored once: the same report again, or a
 retry, is the same fault. The notice goes at once, routed from the careops data: a major fault to
 the salesperson who signed the project, the responsible manager, the project's TS contact and the
-TS and CS heads; a minor one to TS only. A major fault must then be filed (file-fault) or it is
-chased by fault-watch. Requires a migrated careops database and the SMTP server.
+TS and CS departments (each: its head, else its supervisor, else its mailbox); a minor one to the
+TS contact and TS only, never to leadership. Whoever could not be reached (no salesperson on the
+project, an inactive manager, a department with nobody) is named in the notice, in the run's
+result (`warnings`) and log. A major fault must then be filed (file-fault) or it is chased by
+fault-watch. Requires a migrated careops database and the SMTP server.
 """
 
 from __future__ import annotations

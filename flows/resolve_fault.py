@@ -1,9 +1,12 @@
 """resolve-fault — record that a fault ended and how (R5).
 
 Asks the TS supervisor for the fault analysis report, due 24:00 of the 2nd working day (China
-calendar, configurable) after today; fault-watch then reminds and escalates an overdue analysis
-to the manager. A major fault not filed yet is refused unless `unfiled_reason` says why.
-Requires a migrated careops database, the SMTP server and a published calendar.
+calendar, configurable) after the day the fault ended (`ended_at`, default now); fault-watch
+then reminds and escalates an overdue analysis to the manager. A major fault not filed yet is
+refused unless `unfiled_reason` says why. A deadline that needs a calendar year not published
+yet never stops the resolution: it is stored as pending, ops are mailed once, the TS supervisor
+is asked at once, and fault-watch sets the deadline when config/calendar/YYYY.toml is there.
+Requires a migrated careops database and the SMTP server.
 """
 
 from __future__ import annotations

@@ -1,8 +1,11 @@
 """submit-fault-analysis — the fault analysis report; sends it and closes the fault (R5).
 
-Stores impact, handling, root cause, corrective and preventive actions, mails the report with the
-fault's full timeline to the customer's contact and to BIZ (zh_CN, or en by locale) and closes
-the fault. Only for a resolved fault. Requires a migrated careops database and the SMTP server.
+Stores impact, handling, root cause, corrective and preventive actions and closes the fault. The
+customer's contact gets the customer-facing report (the fault's times and the five sections, in
+the customer's language; no timeline, chases or staff names); BIZ gets the full report with the
+internal timeline. A customer without an e-mail address is flagged in the result (`warnings`),
+the run log and BIZ's copy, never recorded as sent. Only for a resolved fault. Requires a
+migrated careops database and the SMTP server.
 """
 
 from __future__ import annotations

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import asdict
 from datetime import datetime
 
-from prefect import task
+from prefect import get_run_logger, task
 
 from careops.clock import utcnow
 from careops.db.uow import UnitOfWork
@@ -21,20 +21,27 @@ from tasks.artifacts import markdown_table, publish_markdown, publish_table
 # and a report retried by hand is one fault anyway (report_key).
 
 
+def _told(result: service.StepResult) -> dict:
+    """The step's result; who could not be reached goes to the run log as a warning too."""
+    for warning in result.warnings:
+        get_run_logger().warning("fault %s: %s", result.fault_id, warning)
+    return asdict(result)
+
+
 @task(name="report-fault")
 def report_fault_task(data: service.FaultReport) -> dict:
-    return asdict(service.report_fault(UnitOfWork(), data, FaultEnv.from_settings(), utcnow()))
+    return _told(service.report_fault(UnitOfWork(), data, FaultEnv.from_settings(), utcnow()))
 
 
 @task(name="file-fault")
 def file_fault_task(fault_id: int, by: str, comment: str | None) -> dict:
-    return asdict(service.file_fault(
+    return _told(service.file_fault(
         UnitOfWork(), fault_id, by, FaultEnv.from_settings(), utcnow(), comment=comment))
 
 
 @task(name="update-fault")
 def update_fault_task(fault_id: int, note: str, by: str) -> dict:
-    return asdict(service.update_fault(
+    return _told(service.update_fault(
         UnitOfWork(), fault_id, note, by, FaultEnv.from_settings(), utcnow()))
 
 
@@ -42,20 +49,24 @@ def update_fault_task(fault_id: int, note: str, by: str) -> dict:
 def resolve_fault_task(
     fault_id: int, resolution: str, by: str, ended_at: datetime | None, unfiled_reason: str | None
 ) -> dict:
-    return asdict(service.resolve_fault(
+    return _told(service.resolve_fault(
         UnitOfWork(), fault_id, resolution, by, FaultEnv.from_settings(), utcnow(),
         ended_at=ended_at, unfiled_reason=unfiled_reason))
 
 
 @task(name="submit-fault-analysis")
 def submit_analysis_task(fault_id: int, data: service.AnalysisInput) -> dict:
-    return asdict(service.submit_analysis(
+    return _told(service.submit_analysis(
         UnitOfWork(), fault_id, data, FaultEnv.from_settings(), utcnow()))
 
 
 @task(name="watch-faults", retries=2, retry_delay_seconds=[5, 30])
-def watch_faults_task() -> list[dict]:
-    return watch_faults(UnitOfWork(), FaultEnv.from_settings(), utcnow()).chased
+def watch_faults_task() -> dict:
+    """Chases due now, and pending deadlines whose calendar year is there now."""
+    result = watch_faults(UnitOfWork(), FaultEnv.from_settings(), utcnow())
+    for warning in result.warnings:
+        get_run_logger().warning(warning)
+    return {"chased": result.chased, "deadlines": result.deadlines, "warnings": result.warnings}
 
 
 @task(name="schedule-fault-watch")
@@ -82,9 +93,12 @@ def timeline_markdown(view: FaultView) -> str:
         ("reported", f"{_local(view.reported_at)} by {view.reporter}"),
         ("filed", f"{_local(view.filed_at)} {view.filed_by or ''}"),
         ("resolved", f"{_local(view.resolved_at)} {view.resolution or ''}"),
-        ("analysis due", _local(view.analysis_due_at)), ("closed", _local(view.closed_at)),
+        ("analysis due", _local(view.analysis_due_at) if view.analysis_due_pending_year is None
+         else f"pending: calendar {view.analysis_due_pending_year} not published"),
+        ("closed", _local(view.closed_at)),
         ("next chase", _local(view.next_chase_at)),
     ]
+    facts += [("not reached", e.details) for e in view.timeline if e.kind == "unreached"]
     lines = [f"# Fault {view.id}", ""] + [f"- **{k}**: {v}" for k, v in facts]
     return "\n".join(lines) + "\n\n## Timeline\n\n" + markdown_table(rows)
 

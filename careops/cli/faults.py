@@ -12,7 +12,7 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from careops.cli.common import console, deliver_now, reported_errors
+from careops.cli.common import console, deliver_now, err_console, reported_errors
 from careops.clock import utcnow
 from careops.db.uow import UnitOfWork
 from careops.errors import CareopsError
@@ -45,6 +45,8 @@ def _done(result: service.StepResult, verb: str) -> None:
     who = ", ".join(result.notified) or "nobody"
     console.print(f"fault {result.fault_id} {verb} ({result.state}); notified {who}; "
                   f"{sent} mail(s) sent", highlight=False)
+    for warning in result.warnings:  # who could not be reached: the sender must act
+        err_console.print(f"[yellow]warning:[/] {warning}", highlight=False, soft_wrap=True)
 
 
 @app.command("report")
@@ -137,8 +139,10 @@ def show(fault_id: FaultId) -> None:
                   f"({view.customer_name}) — {view.severity}, [bold]{view.state}[/]")
     console.print(f"occurred {_local(view.occurred_at)} at {view.place}: {view.symptoms}",
                   highlight=False)
-    console.print(f"analysis due {_local(view.analysis_due_at)}; next chase "
-                  f"{_local(view.next_chase_at)}", highlight=False)
+    due = _local(view.analysis_due_at) if view.analysis_due_pending_year is None else (
+        f"pending (calendar {view.analysis_due_pending_year} not published)")
+    console.print(f"analysis due {due}; next chase {_local(view.next_chase_at)}",
+                  highlight=False)
     table = Table("when", "step", "by", "details", "delivery", title="Timeline")
     for e in view.timeline:
         table.add_row(_local(e.at), e.kind, e.actor, e.details, e.delivery)

@@ -13,7 +13,8 @@ work moves past, so the stored state is one of reported / escalated / resolved /
 unfiled fault that is chased to leadership stays `reported`: its chases are timeline events.
 
 Timers live in the row (`timer`, `timer_due_at`, `timer_count`) so they survive restarts; the
-`fault-watch` sweep claims rows whose `timer_due_at` has passed.
+`fault-watch` sweep claims rows whose `timer_due_at` has passed, and sets the analysis deadline
+of rows whose `analysis_due_pending_year` calendar has been published since.
 """
 
 from __future__ import annotations
@@ -33,7 +34,10 @@ __all__ = ["Fault", "FaultAnalysis", "FaultEvent", "FaultNotice", "FaultSeverity
 
 class Fault(Base):
     __tablename__ = "fault"
-    __table_args__ = (Index("ix_fault_timer_due", "timer_due_at"),)
+    __table_args__ = (
+        Index("ix_fault_timer_due", "timer_due_at"),
+        Index("ix_fault_pending_year", "analysis_due_pending_year"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     # "the same report submitted twice, or retried, is one fault": client key or content hash
@@ -55,6 +59,8 @@ class Fault(Base):
     resolution: Mapped[str | None] = mapped_column(Text)
     unfiled_reason: Mapped[str | None] = mapped_column(Text)
     analysis_due_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # the deadline needs this calendar year, not published yet: fault-watch sets it later
+    analysis_due_pending_year: Mapped[int | None] = mapped_column(Integer)
     analysed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     timer: Mapped[FaultTimer | None] = mapped_column(_enum(FaultTimer))

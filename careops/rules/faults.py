@@ -134,6 +134,7 @@ class Purpose(enum.StrEnum):
     ANALYSIS_REMINDER = "analysis_reminder"
     ANALYSIS_OVERDUE = "analysis_overdue"
     REPORT = "report"
+    DEADLINE_PENDING = "deadline_pending"  # ops: a deadline waits for a calendar year
 
 
 def recipient_roles(
@@ -144,13 +145,15 @@ def recipient_roles(
 ) -> list[str]:
     """Who gets a notice, as roles the service resolves to addresses.
 
-    Roles: sales, manager, ts_contact, head:<DEPT>, leadership, ts_supervisor, customer, biz.
+    Roles: sales, manager, ts_contact (the project's people); dept:<DEPT> (a department: its
+    head, else its supervisor, else its mailbox); ts_supervisor (the TS supervisor, else the
+    head, else the TS mailbox); leadership, customer, biz, ops.
     """
     if purpose == Purpose.NOTICE:
         if severity == FaultSeverity.MAJOR:
-            heads = [f"head:{d}" for d in major_departments]
-            return ["sales", "manager", "ts_contact", *heads]
-        return ["ts_contact", *(f"head:{d}" for d in minor_departments)]
+            departments = [f"dept:{d}" for d in major_departments]
+            return ["sales", "manager", "ts_contact", *departments]
+        return ["ts_contact", *(f"dept:{d}" for d in minor_departments)]
     return {
         Purpose.FILED: ["leadership"],
         Purpose.FILING_REMINDER: ["manager"],
@@ -160,7 +163,16 @@ def recipient_roles(
         Purpose.ANALYSIS_REMINDER: ["ts_supervisor"],
         Purpose.ANALYSIS_OVERDUE: ["manager", "ts_supervisor"],
         Purpose.REPORT: ["customer", "biz"],
+        Purpose.DEADLINE_PENDING: ["ops"],
     }[purpose]
+
+
+def last_resort_roles(severity: FaultSeverity, minor_departments: list[str]) -> list[str]:
+    """Who hears when nobody behind a notice's roles can be reached: senior leadership for a
+    major fault; the minor-fault departments (TS) for a minor one, never upward."""
+    if severity == FaultSeverity.MAJOR:
+        return ["leadership"]
+    return [f"dept:{d}" for d in minor_departments]
 
 
 # -- timers ------------------------------------------------------------------------------------
@@ -220,8 +232,11 @@ def next_due(schedule: list[Chase], count: int) -> datetime | None:
 
 
 def analysis_deadline(
-    resolved_at: datetime, cal: WorkCalendar, working_days: int, tz: ZoneInfo
+    ended_at: datetime, cal: WorkCalendar, working_days: int, tz: ZoneInfo
 ) -> datetime:
-    """24:00 (local) of the `working_days`-th working day after the resolution's local date."""
-    day: date = cal.add_working_days(resolved_at.astimezone(tz).date(), working_days)
+    """24:00 (local) of the `working_days`-th working day after the local date the fault ended
+    (故障结束后: counted from the end of the fault, not from when its end was recorded).
+
+    Raises UnknownCalendarYear when the count reaches a year not published yet."""
+    day: date = cal.add_working_days(ended_at.astimezone(tz).date(), working_days)
     return datetime.combine(day + timedelta(days=1), time(0), tzinfo=tz)

@@ -1,4 +1,5 @@
-"""R5 notices: resolve recipient roles to people, queue the mails, record notice + timeline.
+"""R5 notices: route a step's roles to people (fault_recipients), queue the mails, record
+notice + timeline, and say who could not be reached.
 
 Everything is written in the caller's transaction (mail in the outbox, FaultNotice, FaultEvent),
 so a notice exists if and only if the step it reports was committed.
@@ -7,7 +8,7 @@ so a notice exists if and only if the step it reports was committed.
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -16,11 +17,13 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from careops.calendar import WorkCalendar
-from careops.db.fault_models import Fault, FaultEvent, FaultNotice
-from careops.db.models import Department, Staff, StaffRole
+from careops.db.fault_models import Fault, FaultAnalysis, FaultEvent, FaultNotice
 from careops.mailer import Mailer
-from careops.rules.faults import Purpose, recipient_roles
+from careops.rules.faults import Purpose, last_resort_roles, recipient_roles
+from careops.services.fault_recipients import Recipient, Unreached, resolve
 from careops.settings import FaultSettings, Settings
+
+__all__ = ["FaultEnv", "Notified", "Recipient", "Unreached", "notify", "record_event"]
 
 TEMPLATES = {
     Purpose.NOTICE: "fault_notice",
@@ -31,8 +34,10 @@ TEMPLATES = {
     Purpose.ANALYSIS_REQUEST: "fault_analysis_request",
     Purpose.ANALYSIS_REMINDER: "fault_analysis_chase",
     Purpose.ANALYSIS_OVERDUE: "fault_analysis_chase",
-    Purpose.REPORT: "fault_analysis_report",
+    Purpose.REPORT: "fault_analysis_report",  # BIZ: the full report with the timeline
+    Purpose.DEADLINE_PENDING: "fault_deadline_pending",
 }
+CUSTOMER_REPORT = "fault_analysis_customer"  # the customer: customer-facing facts only
 
 
 @dataclass(frozen=True)
@@ -46,6 +51,8 @@ class FaultEnv:
     leadership_emails: list[str]
     biz_email: str
     default_locale: str = "zh_CN"
+    department_mailboxes: dict[str, str] = field(default_factory=dict)
+    ops_email: str = ""
 
     @classmethod
     def from_settings(cls, settings: Settings | None = None) -> FaultEnv:
@@ -56,67 +63,18 @@ class FaultEnv:
         return cls(
             get_mailer(), get_calendar(), settings.faults, settings.tz,
             list(settings.leadership_emails), settings.biz_email, settings.default_locale,
+            dict(settings.department_mailboxes), settings.ops_email,
         )
 
 
 @dataclass(frozen=True)
-class Recipient:
-    email: str
-    locale: str
-    name: str
+class Notified:
+    to: list[str]  # the addresses mailed
+    unreached: list[Unreached]
 
-
-def _staff(session: Session, staff_id: int | None) -> list[Staff]:
-    person = session.get(Staff, staff_id) if staff_id else None
-    return [person] if person is not None and person.active else []
-
-
-def _by_role(session: Session, department: str, *roles: StaffRole) -> list[Staff]:
-    """Active staff of `department` with the first of `roles` anyone has (no roles: all)."""
-    query = select(Staff).where(Staff.department == department, Staff.active.is_(True))
-    if not roles:
-        return list(session.scalars(query.order_by(Staff.id)))
-    for role in roles:
-        people = list(session.scalars(query.where(Staff.role == role).order_by(Staff.id)))
-        if people:
-            return people
-    return []
-
-
-def resolve(session: Session, env: FaultEnv, fault: Fault, roles: list[str]) -> list[Recipient]:
-    """The people behind `roles` for this fault's project, each address once."""
-    project = fault.project
-    out: dict[str, Recipient] = {}
-
-    def add(email: str | None, locale: str | None, name: str) -> None:
-        if email and email.lower() not in out:
-            out[email.lower()] = Recipient(email, locale or env.default_locale, name)
-
-    for role in roles:
-        people: list[Staff] = []
-        if role == "sales":
-            people = _staff(session, project.sales_id)
-        elif role == "manager":
-            people = _staff(session, project.manager_id)
-        elif role == "ts_contact":
-            people = _staff(session, project.ts_contact_id)
-        elif role.startswith("head:"):
-            people = _by_role(session, role[5:], StaffRole.HEAD)
-        elif role == "ts_supervisor":
-            people = _by_role(session, Department.TS, StaffRole.SUPERVISOR, StaffRole.HEAD)
-        elif role == "leadership":
-            people = _by_role(session, Department.LEADERSHIP)
-            if not people:
-                for email in env.leadership_emails:
-                    add(email, None, "高层领导")
-        elif role == "customer":
-            add(project.customer.contact_email, project.customer.locale,
-                project.customer.contact_name)
-        elif role == "biz":
-            add(env.biz_email, None, "业务部")
-        for person in people:
-            add(person.email, person.locale, person.name)
-    return list(out.values())
+    @property
+    def warnings(self) -> list[str]:
+        return [u.describe() for u in self.unreached]
 
 
 def record_event(
@@ -128,6 +86,21 @@ def record_event(
     return event
 
 
+def customer_report(session: Session, fault: Fault) -> dict[str, Any]:
+    """What the customer reads: the times of the fault and the analysis, nothing internal
+    (no timeline, no chases, no staff names, no internal notes or addresses)."""
+    analysis = session.scalar(select(FaultAnalysis).where(FaultAnalysis.fault_id == fault.id))
+    assert analysis is not None
+    project = fault.project
+    return {
+        "id": fault.id, "project_name": project.name, "customer_name": project.customer.name,
+        "contact_name": project.customer.contact_name, "occurred_at": fault.occurred_at,
+        "ended_at": fault.ended_at, "impact": analysis.impact, "handling": analysis.handling,
+        "root_cause": analysis.root_cause, "corrective_actions": analysis.corrective_actions,
+        "preventive_actions": analysis.preventive_actions,
+    }
+
+
 def notify(
     session: Session,
     env: FaultEnv,
@@ -137,21 +110,30 @@ def notify(
     *,
     tag: str = "",
     context: dict[str, Any] | None = None,
-) -> list[str]:
+) -> Notified:
     """Mail `purpose` about `fault` to its recipients (one mail per locale), record it all.
 
     `tag` makes the outbox key unique per occurrence (e.g. the chase number). Nobody found for
-    the roles (no manager on the project ...) → senior leadership, so a notice is never lost.
+    the roles → the last resort (leadership for a major fault, TS for a minor one). Whoever
+    could not be reached is named in the mail, in an `unreached` timeline event and in the
+    result, so the sender is told.
     """
     roles = recipient_roles(
         purpose, fault.severity, env.rules.major_departments, env.rules.minor_departments
     )
-    people = resolve(session, env, fault, roles)
+    people, unreached = resolve(session, env, fault, roles)
+    if not people and purpose != Purpose.DEADLINE_PENDING:
+        last = last_resort_roles(fault.severity, env.rules.minor_departments)
+        people, more = resolve(session, env, fault, [r for r in last if r not in roles])
+        unreached += more
+    if unreached:
+        record_event(session, fault, "unreached", "careops", f"{purpose}: " + "; ".join(
+            u.describe() for u in unreached), now)
     if not people:
-        people = resolve(session, env, fault, ["leadership"])
-    groups: dict[str, list[Recipient]] = defaultdict(list)
+        return Notified([], unreached)
+    groups: dict[tuple[str, str], list[Recipient]] = defaultdict(list)
     for person in people:
-        groups[person.locale].append(person)
+        groups[person.audience, person.locale].append(person)
     addresses = [p.email for p in people]
     event = record_event(
         session, fault, f"notice:{purpose}", "careops", "to " + ", ".join(addresses), now
@@ -159,26 +141,26 @@ def notify(
     from careops.services.fault_queries import fault_view  # the view needs the events
 
     view = fault_view(session, fault)
-    for locale, group in sorted(groups.items()):
+    for (audience, locale), group in sorted(groups.items()):
         # the report goes to each address alone: the customer never sees internal addresses
         batches = [[p] for p in group] if purpose == Purpose.REPORT else [group]
         for batch in batches:
             to = [p.email for p in batch]
             suffix = f":{to[0].lower()}" if purpose == Purpose.REPORT else ""
             key = f"fault:{fault.id}:{purpose}:{tag}:{locale}{suffix}"
+            if audience == "customer":
+                template = CUSTOMER_REPORT
+                values: dict[str, Any] = {"report": customer_report(session, fault)}
+            else:
+                template = TEMPLATES[purpose]
+                values = {"fault": view, "purpose": str(purpose), "recipients": batch,
+                          "unreached": unreached, **(context or {})}
             env.mailer.queue(
-                session,
-                key=key[:200],
-                template=TEMPLATES[purpose],
-                locale=locale,
-                to=to,
-                category=f"fault_{purpose}"[:50],
-                context={"fault": view, "purpose": str(purpose), "recipients": batch,
-                         **(context or {})},
-                now=now,
+                session, key=key[:200], template=template, locale=locale, to=to,
+                category=f"fault_{purpose}"[:50], context=values, now=now,
             )
             session.add(FaultNotice(
                 fault_id=fault.id, event_id=event.id, purpose=str(purpose),
                 recipients=",".join(to), outbox_key=key[:200], created_at=now,
             ))
-    return addresses
+    return Notified(addresses, unreached)

@@ -74,6 +74,7 @@ class FaultView:
     resolution: str | None
     unfiled_reason: str | None
     analysis_due_at: datetime | None
+    analysis_due_pending_year: int | None  # the deadline waits for this year's calendar
     analysed_at: datetime | None
     closed_at: datetime | None
     next_chase_at: datetime | None
@@ -117,7 +118,8 @@ def fault_view(session: Session, fault: Fault) -> FaultView:
         reporter=fault.reporter, reported_at=fault.reported_at, filed_at=fault.filed_at,
         filed_by=fault.filed_by, escalated_at=fault.escalated_at, resolved_at=fault.resolved_at,
         ended_at=fault.ended_at, resolution=fault.resolution, unfiled_reason=fault.unfiled_reason,
-        analysis_due_at=fault.analysis_due_at, analysed_at=fault.analysed_at,
+        analysis_due_at=fault.analysis_due_at,
+        analysis_due_pending_year=fault.analysis_due_pending_year, analysed_at=fault.analysed_at,
         closed_at=fault.closed_at, next_chase_at=fault.timer_due_at,
         chases_sent=fault.timer_count or 0, timeline=timeline(session, fault.id),
         analysis=None if analysis is None else {
@@ -161,8 +163,9 @@ def open_faults(
                     f"{local(f.timer_due_at)}"
                     if f.timer_due_at else "-"
                 ),
-                "analysis_due": local(f.analysis_due_at)
-                if f.analysis_due_at else "-",
+                "analysis_due": local(f.analysis_due_at) if f.analysis_due_at else (
+                    f"pending: calendar {f.analysis_due_pending_year} not published"
+                    if f.analysis_due_pending_year else "-"),
             })
         return rows
 

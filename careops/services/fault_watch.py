@@ -5,6 +5,10 @@ PostgreSQL, so a second watcher skips them; on SQLite the transaction holds the 
 BEGIN IMMEDIATE), sends one chase per fault (the most escalated one due: a late sweep is no
 storm), moves the timer on and commits. A second watcher then finds the timers in the future.
 The outbox key (fault, timer, chase number) makes a duplicate impossible even so.
+
+The same sweep sets the analysis deadlines left pending for an unpublished calendar year as
+soon as that year's calendar is there (`config/calendar/YYYY.toml`); the analysis request and
+its chases then follow as for any resolution.
 """
 
 from __future__ import annotations
@@ -17,13 +21,16 @@ from sqlalchemy import select
 from careops.db.fault_models import Fault
 from careops.db.uow import UnitOfWork
 from careops.rules import faults as rules
+from careops.rules.faults import FaultState
 from careops.services.fault_notices import FaultEnv, notify, record_event
-from careops.services.faults import schedule_for
+from careops.services.fault_timers import schedule_for, settle_deadline
 
 
 @dataclass
 class WatchResult:
     chased: list[dict] = field(default_factory=list)  # fault id, purpose, number, recipients
+    deadlines: list[int] = field(default_factory=list)  # faults whose pending deadline was set
+    warnings: list[str] = field(default_factory=list)  # who could not be reached ...
 
     @property
     def count(self) -> int:
@@ -64,12 +71,31 @@ def watch_faults(uow: UnitOfWork, env: FaultEnv, now: datetime, *, limit: int = 
                          "final": chase.final, "deadline": fault.analysis_due_at,
                          "overdue": chase.purpose == rules.Purpose.ANALYSIS_OVERDUE},
             )
+            result.warnings += [f"fault {fault.id}: {w}" for w in sent.warnings]
             fault.timer_count = number
             fault.timer_due_at = rules.next_due(schedule, number)
             if fault.timer_due_at is None:
                 record_event(session, fault, "chase-limit", "fault-watch",
                              f"{timer} chases stop: limit of {len(schedule)} reached", now)
             result.chased.append({"fault_id": fault.id, "purpose": str(chase.purpose),
-                                  "number": number, "to": sent})
+                                  "number": number, "to": sent.to})
+        pending = (
+            select(Fault)
+            .where(Fault.analysis_due_pending_year.is_not(None),
+                   Fault.state == FaultState.RESOLVED)
+            .order_by(Fault.id)
+            .limit(limit)
+        )
+        if uow.dialect == "postgresql":
+            pending = pending.with_for_update(skip_locked=True, of=Fault)
+        for fault in session.scalars(pending).all():
+            year = fault.analysis_due_pending_year
+            if year is not None and not env.calendar.is_published(year):
+                continue  # still unpublished: nothing to do, ops were told
+            sent, warnings = settle_deadline(session, fault, env, now)
+            if fault.analysis_due_at is not None:
+                result.deadlines.append(fault.id)
+            result.warnings += [f"fault {fault.id}: {w}" for n in sent for w in n.warnings]
+            result.warnings += [f"fault {fault.id}: {w}" for w in warnings]
         uow.commit()
     return result

@@ -8,7 +8,7 @@ and the fault-watch sweep see each other's result.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from sqlalchemy import select
@@ -19,8 +19,9 @@ from careops.db.uow import UnitOfWork
 from careops.errors import CareopsError
 from careops.rules import faults as rules
 from careops.rules.faults import FaultSeverity, FaultState, FaultTimer, Purpose
-from careops.services.fault_notices import FaultEnv, notify, record_event
+from careops.services.fault_notices import FaultEnv, Notified, notify, record_event
 from careops.services.fault_queries import find_project, get_fault
+from careops.services.fault_timers import arm, settle_deadline
 
 
 @dataclass(frozen=True)
@@ -41,6 +42,13 @@ class StepResult:
     state: str
     changed: bool  # False: the same report again (one fault), nothing new written
     notified: list[str]
+    warnings: list[str] = field(default_factory=list)  # who could not be reached, pending ...
+
+    @classmethod
+    def of(cls, fault: Fault, *sent: Notified, warnings: tuple[str, ...] = ()) -> StepResult:
+        to = list(dict.fromkeys(a for n in sent for a in n.to))
+        found = [w for n in sent for w in n.warnings]
+        return cls(fault.id, str(fault.state), True, to, list(dict.fromkeys([*found, *warnings])))
 
 
 @dataclass(frozen=True)
@@ -51,35 +59,6 @@ class AnalysisInput:
     corrective_actions: str
     preventive_actions: str
     author: str
-
-
-def _filing_schedule(fault: Fault, env: FaultEnv) -> list[rules.Chase]:
-    r = env.rules
-    return rules.filing_chases(
-        fault.reported_at, r.file_within_minutes, r.chase_every_minutes, r.chase_limit
-    )
-
-
-def _analysis_schedule(fault: Fault, env: FaultEnv) -> list[rules.Chase]:
-    assert fault.resolved_at is not None and fault.analysis_due_at is not None
-    r = env.rules
-    return rules.analysis_chases(
-        fault.resolved_at, fault.analysis_due_at, r.analysis_chase_every_hours,
-        r.analysis_chase_limit,
-    )
-
-
-def schedule_for(fault: Fault, env: FaultEnv) -> list[rules.Chase]:
-    if fault.timer == FaultTimer.FILING:
-        return _filing_schedule(fault, env)
-    if fault.timer == FaultTimer.ANALYSIS:
-        return _analysis_schedule(fault, env)
-    return []
-
-
-def _arm(fault: Fault, timer: FaultTimer | None, env: FaultEnv) -> None:
-    fault.timer, fault.timer_count = timer, 0
-    fault.timer_due_at = rules.next_due(schedule_for(fault, env), 0) if timer else None
 
 
 def report_fault(uow: UnitOfWork, data: FaultReport, env: FaultEnv, now: datetime) -> StepResult:
@@ -105,9 +84,8 @@ def report_fault(uow: UnitOfWork, data: FaultReport, env: FaultEnv, now: datetim
         record_event(session, fault, "reported", data.reporter,
                      f"{data.severity} fault at {data.place}: {data.symptoms}", now)
         if data.severity == FaultSeverity.MAJOR:
-            _arm(fault, FaultTimer.FILING, env)
-        sent = notify(session, env, fault, Purpose.NOTICE, now)
-        result = StepResult(fault.id, str(fault.state), True, sent)
+            arm(fault, FaultTimer.FILING, env)
+        result = StepResult.of(fault, notify(session, env, fault, Purpose.NOTICE, now))
         uow.commit()
     return result
 
@@ -125,9 +103,9 @@ def file_fault(
         record_event(session, fault, "filed", by, comment or "", now)
         fault.state, fault.escalated_at = FaultState.ESCALATED, now
         record_event(session, fault, "escalated", "careops", "passed to senior leadership", now)
-        _arm(fault, None, env)
+        arm(fault, None, env)
         sent = notify(session, env, fault, Purpose.FILED, now, context={"comment": comment})
-        result = StepResult(fault.id, str(fault.state), True, sent)
+        result = StepResult.of(fault, sent)
         uow.commit()
     return result
 
@@ -145,7 +123,7 @@ def update_fault(
         event = record_event(session, fault, "update", by, note.strip(), now)
         sent = notify(session, env, fault, Purpose.UPDATE, now, tag=str(event.id),
                       context={"note": note.strip(), "by": by})
-        result = StepResult(fault.id, str(fault.state), True, sent)
+        result = StepResult.of(fault, sent)
         uow.commit()
     return result
 
@@ -154,7 +132,9 @@ def resolve_fault(
     uow: UnitOfWork, fault_id: int, resolution: str, by: str, env: FaultEnv, now: datetime,
     *, ended_at: datetime | None = None, unfiled_reason: str | None = None,
 ) -> StepResult:
-    """Record the end; ask the TS supervisor for the analysis by the working-day deadline."""
+    """Record the end; ask the TS supervisor for the analysis by the working-day deadline,
+    counted from when the fault ended. A deadline that needs an unpublished calendar year does
+    not stop the resolution: it is stored as pending, ops are told, fault-watch computes it."""
     if not resolution.strip():
         raise CareopsError("the resolution is empty: say how the fault was ended")
     ended = ended_at or now
@@ -166,19 +146,15 @@ def resolve_fault(
         rules.check_resolve(fault.id, fault.state, fault.severity, unfiled_reason)
         if ended < fault.occurred_at:
             raise CareopsError(f"fault {fault.id} cannot end before it occurred")
-        due = rules.analysis_deadline(
-            now, env.calendar, env.rules.analysis_working_days, env.tz
-        )
         fault.state, fault.resolved_at, fault.ended_at = FaultState.RESOLVED, now, ended
-        fault.resolution, fault.analysis_due_at = resolution.strip(), due
+        fault.resolution = resolution.strip()
         if fault.filed_at is None and unfiled_reason:
             fault.unfiled_reason = unfiled_reason.strip()
         details = resolution.strip() + (f" (unfiled: {unfiled_reason})" if unfiled_reason else "")
         record_event(session, fault, "resolved", by, details, now)
-        _arm(fault, FaultTimer.ANALYSIS, env)
-        sent = notify(session, env, fault, Purpose.ANALYSIS_REQUEST, now,
-                      context={"deadline": due})
-        result = StepResult(fault.id, str(fault.state), True, sent)
+        arm(fault, None, env)
+        sent, warnings = settle_deadline(session, fault, env, now)
+        result = StepResult.of(fault, *sent, warnings=tuple(warnings))
         uow.commit()
     return result
 
@@ -199,10 +175,14 @@ def submit_analysis(
         }))
         fault.state, fault.analysed_at = FaultState.ANALYSED, now
         record_event(session, fault, "analysed", data.author, "analysis report submitted", now)
-        _arm(fault, None, env)
+        arm(fault, None, env)
+        fault.analysis_due_pending_year = None  # submitted before its deadline could be set
         fault.state, fault.closed_at = FaultState.CLOSED, now
-        record_event(session, fault, "closed", "careops", "report sent to customer and BIZ", now)
         sent = notify(session, env, fault, Purpose.REPORT, now)
-        result = StepResult(fault.id, str(fault.state), True, sent)
+        to_customer = not any(u.role == "customer" for u in sent.unreached)
+        record_event(session, fault, "closed", "careops", "report sent to BIZ and the customer"
+                     if to_customer else "report sent to BIZ; not sent to the customer "
+                     "(no e-mail address): send it by other means", now)
+        result = StepResult.of(fault, sent)
         uow.commit()
     return result

@@ -55,3 +55,30 @@ def test_cli_unknown_project_names_close_codes(sqlite_settings):
                "--by", "李雷")
     assert out.exit_code == 2 and "did you mean P-ALPHA" in out.output
     assert _run("show", "99").exit_code == 2
+
+
+def test_cli_tells_the_reporter_who_could_not_be_reached(sqlite_settings, smtp):
+    from sqlalchemy import select
+
+    from careops.db.models import Customer, Project
+
+    build_world(UnitOfWork())
+    with UnitOfWork() as uow:
+        uow.session.scalars(select(Project)).one().sales_id = None
+        uow.session.scalars(select(Customer)).one().contact_email = None
+        uow.commit()
+    out = _run("report", "--project", "P-ALPHA", "--symptoms", "首页 502", "--place", "主站",
+               "--plan", "切换", "--by", "李雷", "--severity", "minor")
+    assert out.exit_code == 0, out.output
+    fid = re.search(r"fault (\d+) reported", out.output).group(1)
+    assert "warning" not in out.output  # a minor fault is TS's: no salesperson needed
+    out = _run("report", "--project", "P-ALPHA", "--symptoms", "数据库宕机", "--place", "主站",
+               "--plan", "切换", "--by", "李雷")
+    assert "warning" in out.output and "salesperson: project P-ALPHA names none" in out.output
+    assert _run("resolve", fid, "--resolution", "已恢复", "--by", "李雷").exit_code == 0
+    out = _run("analysis", fid, "--impact", "40 分钟", "--handling", "切换",
+               "--root-cause", "连接池", "--corrective", "扩容", "--preventive", "监控",
+               "--by", "韩梅梅")
+    assert out.exit_code == 0, out.output
+    assert "no e-mail address" in out.output and "not sent to the customer" in out.output
+    assert smtp.to(BIZ) and not smtp.to(CUSTOMER)

@@ -69,3 +69,56 @@ def test_bad_report_fails_the_run_with_the_reason(sqlite_settings):
         handling_plan="x", reporter="李雷")
     with pytest.raises(Exception, match="did you mean P-ALPHA"):
         report_fault(params)
+
+
+def test_fault_flows_report_who_could_not_be_reached(sqlite_settings, smtp):
+    from sqlalchemy import select
+
+    from careops.db.models import Customer
+
+    build_world(UnitOfWork())
+    with UnitOfWork() as uow:
+        uow.session.scalars(select(Customer)).one().contact_email = None
+        uow.commit()
+    params = FaultReportParams(
+        project_code="P-ALPHA", occurred_at=datetime.now(UTC) - timedelta(minutes=5),
+        place="主站", symptoms="首页 502", handling_plan="切换备用节点", reporter="李雷",
+        severity="minor")
+    fid = report_fault(params)["fault_id"]
+    resolve_fault(ResolveFaultParams(fault_id=fid, resolution="已恢复", by="李雷"))
+    result = submit_fault_analysis(FaultAnalysisParams(
+        fault_id=fid, impact="40 分钟", handling="切换", root_cause="连接池",
+        corrective_actions="扩容", preventive_actions="监控", author="韩梅梅"))
+    assert any("no e-mail address" in w for w in result["warnings"])
+    assert smtp.to(BIZ) and not smtp.to(CUSTOMER)
+
+
+def test_a_pending_deadline_is_set_by_fault_watch_once_the_calendar_is_there(
+    sqlite_settings, smtp, tmp_path, monkeypatch
+):
+    from careops import bootstrap
+    from careops.settings import get_settings
+
+    calendar = tmp_path / "calendar"
+    calendar.mkdir()
+    monkeypatch.setenv("CAREOPS_CALENDAR_DIR", str(calendar))
+    monkeypatch.setenv("CAREOPS_FAULTS__ANALYSIS_WORKING_DAYS", "40")  # reaches into 2027
+    get_settings.cache_clear()
+    bootstrap.reset()
+    build_world(UnitOfWork())
+    params = FaultReportParams(
+        project_code="P-ALPHA", occurred_at=datetime.now(UTC) - timedelta(minutes=5),
+        place="主站", symptoms="首页 502", handling_plan="切换备用节点", reporter="李雷",
+        severity="minor")
+    fid = report_fault(params)["fault_id"]
+    result = resolve_fault(ResolveFaultParams(fault_id=fid, resolution="已恢复", by="李雷"))
+    assert result["state"] == "resolved" and any("2027" in w for w in result["warnings"])
+    assert len(smtp.to("ops@careops.local")) == 1 and smtp.to(TS_SUP)
+    assert fault_watch()["deadlines"] == []  # still no 2027 calendar
+
+    (calendar / "2027.toml").write_text("days_off = [2027-01-01]\n")
+    smtp.clear()
+    watched = fault_watch()
+    assert watched["deadlines"] == [fid]
+    assert smtp.to(TS_SUP) and not smtp.to("ops@careops.local")
+    assert fault_watch()["deadlines"] == []  # set once

@@ -7,7 +7,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from careops.calendar import WorkCalendar
+from careops.calendar import UnknownCalendarYear, WorkCalendar
 from careops.errors import InvalidTransition
 from careops.rules.faults import (
     FaultReportError,
@@ -22,6 +22,7 @@ from careops.rules.faults import (
     check_update,
     due_chase,
     filing_chases,
+    last_resort_roles,
     next_due,
     recipient_roles,
     report_key,
@@ -74,11 +75,16 @@ def test_valid_transitions():
 
 def test_routing_per_severity_and_purpose():
     major = recipient_roles(Purpose.NOTICE, FaultSeverity.MAJOR, ["TS", "CS"], ["TS"])
-    assert major == ["sales", "manager", "ts_contact", "head:TS", "head:CS"]
+    assert major == ["sales", "manager", "ts_contact", "dept:TS", "dept:CS"]
     assert recipient_roles(Purpose.NOTICE, FaultSeverity.MINOR, ["TS", "CS"], ["TS"]) == [
-        "ts_contact", "head:TS"]
+        "ts_contact", "dept:TS"]
     assert recipient_roles(Purpose.FILED, FaultSeverity.MAJOR, [], []) == ["leadership"]
     assert recipient_roles(Purpose.REPORT, FaultSeverity.MINOR, [], []) == ["customer", "biz"]
+
+
+def test_the_last_resort_of_a_minor_fault_is_ts_never_leadership():
+    assert last_resort_roles(FaultSeverity.MAJOR, ["TS"]) == ["leadership"]
+    assert last_resort_roles(FaultSeverity.MINOR, ["TS"]) == ["dept:TS"]
 
 
 def test_filing_chases_then_silence():
@@ -99,6 +105,11 @@ def test_analysis_deadline_over_national_day():
     assert analysis_deadline(wed, cal, 2, TZ) == datetime(2026, 10, 10, 0, 0, tzinfo=TZ)
     friday = datetime(2026, 3, 20, 18, 0, tzinfo=TZ)
     assert analysis_deadline(friday, cal, 2, TZ) == datetime(2026, 3, 25, 0, 0, tzinfo=TZ)
+
+
+def test_analysis_deadline_needing_an_unpublished_year_is_refused_not_guessed():
+    with pytest.raises(UnknownCalendarYear, match="2027"):
+        analysis_deadline(datetime(2026, 12, 30, 10, 0, tzinfo=TZ), WorkCalendar(), 2, TZ)
 
 
 def test_analysis_chases_remind_then_escalate():
