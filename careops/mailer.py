@@ -13,7 +13,8 @@ from datetime import datetime
 from sqlalchemy.orm import Session
 
 from careops import outbox
-from careops.mail.message import build_message
+from careops.addresses import usable_recipients
+from careops.mail.message import NO_RECIPIENT, build_message
 from careops.mail.render import MailRenderer
 
 
@@ -49,7 +50,12 @@ class Mailer:
         `now` stamps the outbox row (an injected clock); default: the real time.
         """
         rendered = self.renderer.render(template, locale or self.default_locale, context)
-        message = build_message(sender=self.sender, recipients=list(to), rendered=rendered)
+        # one bad address never blocks the caller: the mail goes to the usable ones, or is
+        # stored as failed (visible in `careops outbox list`) when there is none
+        usable, problems = usable_recipients(to)
+        message = build_message(
+            sender=self.sender, recipients=usable or [NO_RECIPIENT], rendered=rendered
+        )
         for item in attachments:
             maintype, subtype = item.mimetype.split("/", 1)
             message.add_attachment(
@@ -59,7 +65,8 @@ class Mailer:
             session,
             key=key,
             category=category or template,
-            recipients=list(to),
+            recipients=usable,
             message=message,
             now=now,
+            problems=problems,
         )

@@ -22,10 +22,10 @@ from sqlalchemy import Engine, and_, bindparam, func, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
+from careops.addresses import usable_addresses
 from careops.clock import utcnow
 from careops.db.models import OutboxMessage, OutboxStatus
 from careops.errors import CareopsError
-from careops.mail.message import recipient_addresses
 
 _T = OutboxMessage.__table__
 _CHUNK = 500  # ids per IN (...) list: well under SQLite's bound-parameter limit
@@ -64,16 +64,20 @@ def enqueue(
     recipients: Sequence[str],
     message: EmailMessage,
     now: datetime | None = None,
+    problems: Sequence[str] = (),
 ) -> bool:
     """Add `message` to the outbox in the caller's transaction; False if `key` is already there.
 
-    `recipients` is the envelope (display names are dropped); does not commit.
+    `recipients` is the envelope (display names are dropped); does not commit. An unusable
+    address never fails the caller: it is left out, and a message with no usable recipient
+    is stored as failed with the reason (`problems`: reasons the caller already found), for
+    `careops outbox list` and the ops notice — the rest of the caller's mail goes on.
     """
-    addresses = recipient_addresses(recipients)
+    addresses, bad = usable_addresses(recipients)
+    problems = [*problems, *bad]
+    error = None
     if not addresses:
-        raise CareopsError(f"outbox message {key!r} has no recipients")
-    if any("," in address for address in addresses):
-        raise CareopsError(f"outbox message {key!r}: recipient address with a comma {addresses}")
+        error = "no usable recipient: " + ("; ".join(problems) or "none given")
     message_id = message["Message-ID"]
     if not message_id:
         raise CareopsError(f"outbox message {key!r} has no Message-ID header")
@@ -89,10 +93,11 @@ def enqueue(
             subject=str(message["Subject"] or "")[:300],
             message_id=str(message_id),
             raw=message.as_string(),
-            status=OutboxStatus.PENDING,
+            status=OutboxStatus.FAILED if error else OutboxStatus.PENDING,
             attempts=0,
             next_attempt_at=moment,
             created_at=moment,
+            last_error=error[:_MAX_ERROR] if error else None,
         )
         .on_conflict_do_nothing(index_elements=["key"])
         .returning(_T.c.id)
@@ -141,7 +146,8 @@ def claim_due(
                 )
             )
     return [
-        Claimed(row.id, row.recipients.split(","), row.raw, row.attempts + 1) for row in rows
+        Claimed(row.id, [r for r in row.recipients.split(",") if r], row.raw, row.attempts + 1)
+        for row in rows
     ]
 
 
@@ -203,6 +209,25 @@ def mark_failed(
             )
     gave_up = sum(1 for p in params if p["b_status"] == OutboxStatus.FAILED)
     return FailOutcome(retry_later=len(params) - gave_up, failed=gave_up)
+
+
+def give_up(engine: Engine, failures: Sequence[tuple[int, str]], now: datetime) -> int:
+    """Mark claimed messages failed at once (e.g. no usable recipient); no retry helps them."""
+    if not failures:
+        return 0
+    with engine.begin() as conn:
+        conn.execute(
+            update(_T)
+            .where(_T.c.id == bindparam("b_id"), _T.c.status == OutboxStatus.SENDING)
+            .values(
+                status=OutboxStatus.FAILED,
+                next_attempt_at=now,
+                last_error=bindparam("b_error"),
+                claimed_until=None,
+            ),
+            [{"b_id": i, "b_error": e[:_MAX_ERROR]} for i, e in failures],
+        )
+    return len(failures)
 
 
 def pending_count(engine: Engine) -> int:

@@ -12,13 +12,16 @@ from pathlib import Path
 from typing import Literal
 from zoneinfo import ZoneInfo
 
-from pydantic import BaseModel, Field, SecretStr, field_validator
+from pydantic import BaseModel, Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import (
     BaseSettings,
     PydanticBaseSettingsSource,
     SettingsConfigDict,
     TomlConfigSettingsSource,
 )
+
+from careops.addresses import Address, InvalidAddress, Mailbox, check_address
+from careops.errors import CareopsError
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_CONFIG = PROJECT_ROOT / "config" / "careops.toml"
@@ -33,7 +36,10 @@ class SmtpSettings(BaseModel):
     password: SecretStr | None = None
     timeout_seconds: float = 10.0
     pool_size: int = 4
-    sender: str = "careops <careops@localhost>"
+    # true lets careops log in over plain TCP (security = "none"), honoured for a loopback host
+    # only (a local relay); anywhere else the password would cross the network in clear
+    allow_plain_auth: bool = False
+    sender: Mailbox = "careops <careops@localhost>"
     max_attempts: int = 8
     backoff_seconds: float = 30.0
     lease_seconds: float = 300.0
@@ -94,10 +100,11 @@ class Settings(BaseSettings):
     default_locale: Literal["zh_CN", "en"] = "zh_CN"
     calendar_dir: Path = Path("config/calendar")
     templates_dir: Path = Path("templates")
-    ops_email: str = "ops@careops.local"
-    cs_head_email: str = "cs-head@careops.local"
-    leadership_emails: list[str] = Field(default_factory=lambda: ["leadership@careops.local"])
-    biz_email: str = "biz@careops.local"
+    log_dir: Path = Path("var/log")  # careops-cli.log: the detail of faults the CLI reports
+    ops_email: Address = "ops@careops.local"
+    cs_head_email: Address = "cs-head@careops.local"
+    leadership_emails: list[Address] = Field(default_factory=lambda: ["leadership@careops.local"])
+    biz_email: Address = "biz@careops.local"
     department_mailboxes: dict[str, str] = Field(default_factory=lambda: {
         "TS": "ts@careops.local", "CS": "cs@careops.local", "BIZ": "biz@careops.local"})
     base_url: str = "http://127.0.0.1:4200"
@@ -110,7 +117,8 @@ class Settings(BaseSettings):
     @field_validator("department_mailboxes")
     @classmethod
     def _known_mailboxes(cls, boxes: dict[str, str]) -> dict[str, str]:
-        return {_department(k): v.strip() for k, v in boxes.items() if v.strip()}
+        # a blank mailbox means "none"; any other value must be an address
+        return {_department(k): _address(v) for k, v in boxes.items() if v.strip()}
 
     @classmethod
     def settings_customise_sources(
@@ -134,6 +142,25 @@ class Settings(BaseSettings):
         return relative if relative.is_absolute() else PROJECT_ROOT / relative
 
 
+def _address(value: str) -> str:
+    try:
+        return check_address(value)
+    except InvalidAddress as exc:
+        raise ValueError(str(exc)) from None
+
+
+class SettingsError(CareopsError):
+    """A setting (config/careops.toml or a CAREOPS_* variable) that careops cannot use."""
+
+
 @lru_cache
 def get_settings() -> Settings:
-    return Settings()
+    """The settings; SettingsError naming every bad setting (never its value if secret)."""
+    try:
+        return Settings()
+    except ValidationError as exc:
+        problems = []
+        for item in exc.errors(include_url=False, include_input=False):
+            name = ".".join(str(part) for part in item["loc"])
+            problems.append(f"{name}: {item['msg'].removeprefix('Value error, ')}")
+        raise SettingsError("bad setting(s): " + "; ".join(problems)) from None

@@ -13,7 +13,7 @@ import asyncio
 import contextlib
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import timedelta
 from typing import Any
 
@@ -21,6 +21,7 @@ import aiosmtplib
 from sqlalchemy import Engine
 
 from careops import outbox
+from careops.addresses import usable_addresses
 from careops.clock import Clock, utcnow
 from careops.errors import DeliveryError
 from careops.mail.message import envelope_address
@@ -225,6 +226,10 @@ async def _deliver_pending(
             prefetch = None
             if max_batches is None or batches < max_batches:
                 prefetch = asyncio.ensure_future(asyncio.to_thread(claim, claimed[-1].id))
+            claimed, unusable = _split_unusable(claimed)
+            if unusable:  # stored before addresses were checked: never blocks the others
+                report.failed += await asyncio.to_thread(outbox.give_up, engine, unusable, now())
+                report.errors.extend(e for _i, e in unusable[: _MAX_ERRORS - len(report.errors)])
             result = await pool.deliver(claimed)
             claimed = await prefetch if prefetch is not None else []
             if result.unreachable:  # stop; what was claimed ahead waits for the next run too
@@ -239,6 +244,19 @@ async def _deliver_pending(
             await recording
         await pool.close()
     return report
+
+
+def _split_unusable(claimed: Sequence[Claimed]) -> tuple[list[Claimed], list[tuple[int, str]]]:
+    """Claimed messages with a usable envelope (bad addresses left out), and the others."""
+    usable, unusable = [], []
+    for message in claimed:
+        good, problems = usable_addresses(message.recipients)
+        if good:
+            usable.append(replace(message, recipients=good))
+        else:
+            reason = "no usable recipient: " + ("; ".join(problems) or "none stored")
+            unusable.append((message.id, reason))
+    return usable, unusable
 
 
 def _run_sync(coro: Any) -> Any:

@@ -12,13 +12,14 @@ import email.policy
 from collections.abc import Mapping, Sequence
 from datetime import datetime
 from email.message import EmailMessage
-from email.utils import format_datetime, getaddresses, make_msgid, parseaddr
+from email.utils import format_datetime, make_msgid, parseaddr
 
 from careops.clock import utcnow
 from careops.errors import CareopsError
 from careops.mail.render import RenderedMail
 
 POLICY = email.policy.SMTP.clone(cte_type="7bit")
+NO_RECIPIENT = "undisclosed-recipients:;"  # the To header of a mail nobody can receive
 _RESERVED = {"from", "to", "subject", "date", "message-id", "mime-version", "content-type"}
 
 
@@ -83,7 +84,3 @@ def build_message(
     msg.add_alternative(rendered.html, subtype="html", charset="utf-8")
     return msg
 
-
-def recipient_addresses(recipients: Sequence[str]) -> list[str]:
-    """Bare addresses of `recipients` (display names dropped), for the SMTP envelope."""
-    return [addr for _name, addr in getaddresses([_check("To", r) for r in recipients]) if addr]

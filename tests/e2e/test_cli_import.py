@@ -69,7 +69,7 @@ def test_rejected_rows_are_listed_and_exit_1_with_good_rows_stored(cli, settings
     assert "1inserted,0updated,0unchanged,2rejected" in text
     assert count(settings, Staff) == 1
     assert errors.read_text(encoding="utf-8-sig").splitlines()[1:] == [
-        "3,email: 'no-at-sign' is not an e-mail address",
+        "3,email: 'no-at-sign' is not an e-mail address (An email address must have an @-sign.)",
         "4,department: '财务部' is not a department "
         "(CS/TS/BIZ/OFFICE/GM/LEADERSHIP or 客服部/技术服务部/业务部/办公室/总经理/高层领导)",
     ]

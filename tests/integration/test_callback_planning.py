@@ -179,3 +179,22 @@ def test_head_role_is_just_another_cs_assignee(uow, world, smtp, settings):
     world.project("A", world.customer("C1"), date(2026, 1, 14))
     _plan(uow)
     assert {who for _d, who in _callbacks(uow).values()} == {head}
+
+
+def test_one_unusable_address_never_blocks_the_month(uow, february, smtp, settings):
+    """Stored before addresses were checked: `<@careops.local` on one CS person (issue 13)."""
+    from careops.db.models import OutboxStatus, Staff
+
+    with uow:
+        uow.session.get(Staff, february["cs2"]).email = "<@careops.local"
+        uow.commit()
+    result = _plan(uow)
+    report = deliver_pending(uow.engine, settings.smtp)
+
+    assert result.created == 5 and len(result.call_lists) == 2
+    assert report.sent == 1 and len(smtp.to("cs1@careops.test")) == 1
+    assert [m.envelope_to for m in smtp.messages] == [["cs1@careops.test"]]
+    with uow:
+        rows = {m.status: m.last_error for m in uow.session.scalars(select(OutboxMessage))}
+    assert rows[OutboxStatus.FAILED].startswith("no usable recipient: '<@careops.local'")
+    assert _plan(uow).created == 0  # a re-run goes through too

@@ -261,3 +261,31 @@ def test_works_inside_a_running_event_loop(sqlite_only_url: str, smtp: SmtpSink)
         return deliver_pending(engine, _settings(smtp.host, smtp.port), now=lambda: T0).sent
 
     assert asyncio.run(caller()) == 3
+
+
+@pytest.mark.parametrize("stored", ["<@careops.local", "evil", ""])
+def test_a_row_stored_with_an_unusable_envelope_fails_alone(engine, smtp, stored) -> None:
+    """Rows written before addresses were checked (issue 13): the rest of the batch goes on."""
+    _enqueue(engine, 3)
+    with engine.begin() as conn:
+        conn.execute(
+            OutboxMessage.__table__.update()
+            .where(OutboxMessage.key == "m-1")
+            .values(recipients=stored)
+        )
+    report = deliver_pending(engine, _settings(smtp.host, smtp.port), now=lambda: T0)
+
+    assert (report.sent, report.failed) == (2, 1)
+    assert all(m.envelope_to == ["zhang@example.com"] for m in smtp.messages)
+    with engine.connect() as conn:
+        row = conn.execute(
+            select(OutboxMessage.status, OutboxMessage.last_error).where(OutboxMessage.key == "m-1")
+        ).one()
+    assert row.status == OutboxStatus.FAILED and row.last_error.startswith("no usable recipient")
+
+
+def test_enqueue_stores_a_message_nobody_can_receive_as_failed(engine) -> None:
+    _enqueue(engine, 1, to="a,b@example.com")
+    with engine.connect() as conn:
+        row = conn.execute(select(OutboxMessage.status, OutboxMessage.last_error)).one()
+    assert row.status == OutboxStatus.FAILED and "'a,b@example.com'" in row.last_error
