@@ -1,17 +1,103 @@
-"""What every command shares: the console and turning CareopsError into a clear exit."""
+"""What every command shares: the console and turning errors into one clear line.
+
+Exit status: 2 bad input (CareopsError, nothing stored by the failing step), 3 a database fault
+(read-only, disk full, connection lost, locked ...), 1 anything unexpected. For 3 and 1 the
+traceback goes to `careops-cli.log` in `log_dir` (default var/log), never to the terminal.
+"""
 
 from __future__ import annotations
 
+import datetime as dt
+import os
+import sys
+import tempfile
+import traceback
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 
+import click
 import typer
 from rich.console import Console
+from rich.markup import escape
+from typer.core import TyperGroup
 
+from careops.db.faults import describe_fault
 from careops.errors import CareopsError
 
 console = Console()
 err_console = Console(stderr=True)
+
+EXIT_BAD_INPUT = 2
+EXIT_DB_FAULT = 3
+EXIT_UNEXPECTED = 1
+LOG_NAME = "careops-cli.log"
+
+
+class CareopsGroup(TyperGroup):
+    """The top-level command group: no command ever ends in a traceback on the terminal."""
+
+    def invoke(self, ctx: click.Context):
+        try:
+            return super().invoke(ctx)
+        except (typer.Exit, typer.Abort, click.exceptions.Exit, click.ClickException, click.Abort):
+            raise
+        except CareopsError as exc:
+            _print_error(str(exc))
+            raise typer.Exit(EXIT_BAD_INPUT) from exc
+        except Exception as exc:  # noqa: BLE001 - the last line of defence
+            fault = describe_fault(exc)
+            log = log_detail(exc)
+            where = f"; details in {log}" if log else ""
+            if fault is not None:
+                _print_error(f"database fault: {fault} ({_database()}){where}")
+                raise typer.Exit(EXIT_DB_FAULT) from exc
+            _print_error(f"unexpected failure ({type(exc).__name__}){where}")
+            raise typer.Exit(EXIT_UNEXPECTED) from exc
+
+
+def _print_error(text: str) -> None:
+    err_console.print(f"[bold red]error:[/] {escape(text)}", highlight=False, soft_wrap=True)
+
+
+def _database() -> str:
+    from careops.db.faults import masked_url
+
+    try:
+        from careops.settings import get_settings
+
+        return masked_url(get_settings().database_url)
+    except Exception:  # noqa: BLE001
+        return "database URL not readable"
+
+
+def log_path() -> Path:
+    try:
+        from careops.settings import get_settings
+
+        settings = get_settings()
+        return settings.path(settings.log_dir) / LOG_NAME
+    except Exception:  # noqa: BLE001 - bad settings: still log somewhere
+        return Path(tempfile.gettempdir()) / LOG_NAME
+
+
+def log_detail(exc: BaseException) -> Path | None:
+    """Append the traceback of `exc` to the CLI's log file; its path (None if unwritable).
+
+    The command's arguments are not logged (they may hold customers' details); the engines
+    hide bound parameters, so the SQL in a traceback carries no rows either.
+    """
+    path = log_path()
+    stamp = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
+    command = " ".join(a for a in sys.argv[1:3] if not a.startswith("-"))
+    text = "".join(traceback.format_exception(exc))
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with path.open("a", encoding="utf-8") as handle:
+            handle.write(f"--- {stamp} pid {os.getpid()} {command}\n{text}\n")
+    except OSError:
+        return None
+    return path
 
 
 @contextmanager
@@ -20,8 +106,8 @@ def reported_errors() -> Iterator[None]:
     try:
         yield
     except CareopsError as exc:
-        err_console.print(f"[bold red]error:[/] {exc}", highlight=False)
-        raise typer.Exit(2) from exc
+        _print_error(str(exc))
+        raise typer.Exit(EXIT_BAD_INPUT) from exc
 
 
 def deliver_now() -> int:

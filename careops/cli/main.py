@@ -5,8 +5,10 @@ from __future__ import annotations
 import typer
 
 from careops.cli import callbacks, db, demo, faults, imports, stack
+from careops.cli.common import CareopsGroup
 
 app = typer.Typer(
+    cls=CareopsGroup,
     help="careops: the customer-service department's regulations, run by Prefect.",
     no_args_is_help=True,
 )

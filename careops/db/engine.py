@@ -17,8 +17,11 @@ from careops.settings import PROJECT_ROOT
 def normalise_url(url: str) -> str:
     """Resolve a relative SQLite path against the project root; default PostgreSQL to psycopg 3."""
     parsed = make_url(url)
-    if parsed.get_backend_name() == "sqlite" and parsed.database not in (None, "", ":memory:"):
-        path = PROJECT_ROOT / parsed.database if not parsed.database.startswith("/") else None
+    database = parsed.database
+    if parsed.get_backend_name() == "sqlite" and database not in (None, "", ":memory:"):
+        # an absolute path or a URI filename (`file:/srv/careops.db?mode=ro&uri=true`) is kept
+        relative = not database.startswith(("/", "file:"))
+        path = PROJECT_ROOT / database if relative else None
         if path is not None:
             path.parent.mkdir(parents=True, exist_ok=True)
             parsed = parsed.set(database=str(path))
@@ -44,7 +47,9 @@ def _configure_sqlite(engine: Engine) -> None:
 
 
 def make_engine(url: str, **kwargs) -> Engine:
+    """An engine whose errors and logs never show bound parameters (they hold personal data)."""
     url = normalise_url(url)
+    kwargs.setdefault("hide_parameters", True)
     if url.startswith("sqlite"):
         engine = create_engine(url, connect_args={"timeout": 30}, **kwargs)
         _configure_sqlite(engine)
