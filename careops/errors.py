@@ -19,3 +19,7 @@ class TemplateError(CareopsError):
 
 class DeliveryError(CareopsError):
     """The SMTP server could not be reached or refused the messages."""
+
+
+class SmtpConfigError(CareopsError):
+    """The SMTP settings cannot be used as they are (e.g. a password over plain TCP)."""

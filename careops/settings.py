@@ -6,6 +6,7 @@ overridden with a double underscore: `CAREOPS_SMTP__PORT=2525`.
 
 from __future__ import annotations
 
+import ipaddress
 import os
 from functools import lru_cache
 from pathlib import Path
@@ -44,6 +45,33 @@ class SmtpSettings(BaseModel):
     backoff_seconds: float = 30.0
     lease_seconds: float = 300.0
     relay_interval_seconds: float = 5.0  # the outbox relay's poll (careops.mail.relay)
+
+
+    def plain_auth_problem(self) -> str | None:
+        """Why logging in would send the password in clear (None: it would not)."""
+        if not self.username or self.security != "none":
+            return None
+        if self.allow_plain_auth and _is_loopback(self.host):
+            return None
+        allowed = (
+            f"smtp.allow_plain_auth is honoured only for a loopback host, not {self.host!r}"
+            if self.allow_plain_auth
+            else "smtp.allow_plain_auth = true allows it for a loopback host only (a local relay)"
+        )
+        return (
+            f"smtp.username is set but smtp.security is \"none\": careops will not send the "
+            f"password to {self.host}:{self.port} in clear; use security = \"starttls\" or "
+            f"\"ssl\" ({allowed})"
+        )
+
+
+def _is_loopback(host: str) -> bool:
+    if host.lower() in ("localhost", "localhost.localdomain"):
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
 
 
 class CatcherSettings(BaseModel):

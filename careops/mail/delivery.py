@@ -23,7 +23,7 @@ from sqlalchemy import Engine
 from careops import outbox
 from careops.addresses import usable_addresses
 from careops.clock import Clock, utcnow
-from careops.errors import DeliveryError
+from careops.errors import DeliveryError, SmtpConfigError
 from careops.mail.message import envelope_address
 from careops.outbox import Claimed
 from careops.settings import SmtpSettings
@@ -66,6 +66,9 @@ class SmtpPool:
     """Up to `pool_size` connections, kept open between `deliver` calls until `close()`."""
 
     def __init__(self, smtp: SmtpSettings) -> None:
+        """SmtpConfigError (before anything is claimed) if logging in would leak the password."""
+        if problem := smtp.plain_auth_problem():
+            raise SmtpConfigError(problem)
         self.settings = smtp
         self.where = f"{smtp.host}:{smtp.port}"
         self.envelope_from = envelope_address(smtp.sender)

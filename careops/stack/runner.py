@@ -23,6 +23,7 @@ from rich.console import Console
 from careops.clock import local_today
 from careops.db import migrate
 from careops.db.engine import get_engine
+from careops.db.faults import masked_url
 from careops.db.uow import UnitOfWork
 from careops.demo import seed_demo
 from careops.stack import prefect_setup
@@ -68,7 +69,7 @@ class Stack:
 
         t = time.monotonic()
         migrate.upgrade(cfg.database_url)
-        self._step(f"database migrated: {cfg.database_url}", t)
+        self._step(f"database migrated: {masked_url(cfg.database_url)}", t)
         seeded = False
         if cfg.demo:
             t = time.monotonic()
@@ -149,7 +150,7 @@ class Stack:
             f"\n[bold green]careops stack is up[/] in {time.monotonic() - t0:.1f} s\n"
             f"  Prefect UI   {cfg.ui_url}\n"
             f"  mail         {cfg.mail_dir}  (SMTP {cfg.catcher_host}:{cfg.catcher_port})\n"
-            f"  database     {cfg.database_url}\n"
+            f"  database     {masked_url(cfg.database_url)}\n"
             f"  logs         {cfg.prefect_home}\n"
             "Press Ctrl-C to stop.",
             highlight=False,

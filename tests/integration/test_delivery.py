@@ -218,14 +218,16 @@ def test_login_refused_names_server_and_user_but_not_password(engine: Engine) ->
     controller.start()
     try:
         _enqueue(engine, 2)
-        wrong = _settings("127.0.0.1", port, username="careops", password="wrong-secret")
+        wrong = _settings("127.0.0.1", port, username="careops", password="wrong-secret",
+                          allow_plain_auth=True)
         report = deliver_pending(engine, wrong, now=lambda: T0)
         assert report.retry_later == 2 and report.sent == 0
         assert f"127.0.0.1:{port} refused login as 'careops'" in report.unreachable
         with engine.connect() as conn:
             errors = " ".join(conn.scalars(select(OutboxMessage.last_error)))
         assert "wrong-secret" not in errors and "refused login" in errors
-        right = _settings("127.0.0.1", port, username="careops", password="right-secret")
+        right = _settings("127.0.0.1", port, username="careops", password="right-secret",
+                          allow_plain_auth=True)
         assert deliver_pending(engine, right, now=lambda: T0 + timedelta(minutes=1)).sent == 2
     finally:
         controller.stop()
@@ -289,3 +291,19 @@ def test_enqueue_stores_a_message_nobody_can_receive_as_failed(engine) -> None:
     with engine.connect() as conn:
         row = conn.execute(select(OutboxMessage.status, OutboxMessage.last_error)).one()
     assert row.status == OutboxStatus.FAILED and "'a,b@example.com'" in row.last_error
+
+
+@pytest.mark.parametrize(
+    ("host", "allow"), [("127.0.0.1", False), ("smtp.example.com", False),
+                        ("smtp.example.com", True), ("10.0.0.5", True)],
+)
+def test_login_over_plain_tcp_is_refused_before_anything_is_claimed(engine, host, allow):
+    """Issue 13, defect 8: the password would cross the network in clear."""
+    from careops.errors import SmtpConfigError
+
+    _enqueue(engine, 1)
+    smtp = _settings(host, 25, username="careops", password="pw-in-clear", allow_plain_auth=allow)
+    with pytest.raises(SmtpConfigError, match='security is "none"') as caught:
+        deliver_pending(engine, smtp, now=lambda: T0)
+    assert "pw-in-clear" not in str(caught.value) and host in str(caught.value)
+    assert ("loopback" in str(caught.value)) and _statuses(engine) == {OutboxStatus.PENDING: 1}
