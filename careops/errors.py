@@ -23,3 +23,11 @@ class DeliveryError(CareopsError):
 
 class SmtpConfigError(CareopsError):
     """The SMTP settings cannot be used as they are (e.g. a password over plain TCP)."""
+
+
+class SmtpUnreachable(DeliveryError):
+    """The SMTP server could not be reached or refused the login; the mail waits."""
+
+
+class MailGivenUp(DeliveryError):
+    """Mail failed for good (after `smtp.max_attempts`, or with no usable recipient)."""

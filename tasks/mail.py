@@ -2,33 +2,73 @@
 
 from __future__ import annotations
 
+from zoneinfo import ZoneInfo
+
 from prefect import get_run_logger, task
 
-from careops.db.engine import get_engine
-from careops.errors import DeliveryError
-from careops.mail.delivery import deliver_pending
+from careops.bootstrap import get_mailer
+from careops.db.uow import UnitOfWork
+from careops.errors import MailGivenUp, SmtpConfigError, SmtpUnreachable
+from careops.services.outbox_delivery import DeliverySummary, deliver_outbox, describe
 from careops.settings import get_settings
+from tasks.artifacts import markdown_table, publish_markdown
 
 
-@task(name="deliver-outbox", retries=3, retry_delay_seconds=[5, 20, 60])
+def _retry_unless_final(_task, _task_run, state) -> bool:
+    """Retry an unreachable server; mail given up or unusable settings do not get better."""
+    error = state.result(raise_on_failure=False)
+    return not isinstance(error, MailGivenUp | SmtpConfigError)
+
+
+@task(
+    name="deliver-outbox", retries=3, retry_delay_seconds=[5, 20, 60],
+    retry_condition_fn=_retry_unless_final,
+)
 def deliver_outbox_task() -> dict:
     """Send every due outbox message.
 
     An unreachable SMTP server raises, so the task retries and the run shows the outage; the
-    mail stays in the outbox either way. A message the server refused is retried later with
-    backoff by the deliver-outbox sweep; one given up after `smtp.max_attempts` fails the run,
-    so ops hear of it.
+    mail stays in the outbox either way and is retried with backoff. Mail given up in this run
+    (after `smtp.max_attempts`) fails the run and is counted in the `deliver-outbox` artifact;
+    ops get one mail per failure episode once SMTP answers (careops.services.outbox_delivery).
     """
     settings = get_settings()
-    report = deliver_pending(get_engine(), settings.smtp).check()
+    summary = deliver_outbox(UnitOfWork(), settings, get_mailer())
+    report, state = summary.report, summary.state
     logger = get_run_logger()
-    logger.info("outbox: %d sent, %d to retry later, %d given up", report.sent,
-                report.retry_later, report.failed)
-    for error in report.errors:
-        logger.warning("delivery error: %s", error)
+    logger.info("outbox: %d sent, %d to retry later, %d given up; %d waiting, %d failed in all",
+                report.sent, report.retry_later, report.failed, state.waiting, state.failed)
+    for level, line in describe(summary, settings.tz):
+        (logger.error if level == "error" else logger.warning)(line)
+    if report.sent or report.failed or state.waiting or state.failed or summary.config_error:
+        _publish(summary, settings.tz)
+    if summary.config_error:
+        raise SmtpConfigError(summary.config_error)
+    if report.unreachable:
+        raise SmtpUnreachable(report.unreachable)
     if report.failed:
-        raise DeliveryError(
-            f"{report.failed} mail(s) given up after {settings.smtp.max_attempts} attempts: "
-            + "; ".join(report.errors[:3])
+        raise MailGivenUp(
+            f"{report.failed} mail(s) failed for good: " + "; ".join(report.errors[:3])
+            + "; see `careops outbox list --status failed`"
         )
-    return {"sent": report.sent, "retry_later": report.retry_later, "failed": report.failed}
+    return {"sent": report.sent, "retry_later": report.retry_later, "failed": report.failed,
+            "waiting": state.waiting, "failed_in_outbox": state.failed}
+
+
+def _publish(summary: DeliverySummary, tz: ZoneInfo) -> None:
+    report, state = summary.report, summary.state
+    rows = [
+        {"": "sent in this run", "mails": report.sent},
+        {"": "failed for good in this run", "mails": report.failed},
+        {"": "waiting to be retried", "mails": state.pending},
+        {"": "being sent (leased)", "mails": state.leased},
+        {"": "failed in the outbox", "mails": state.failed},
+    ]
+    notes = "\n".join(f"- **{level}**: {line}" for level, line in describe(summary, tz))
+    publish_markdown(
+        "deliver-outbox",
+        "# Outbox delivery\n\n" + markdown_table(rows) + ("\n" + notes + "\n" if notes else "")
+        + ("\nOps were mailed about the failed mail.\n" if summary.notice_queued else ""),
+        f"{report.sent} sent, {state.waiting} waiting, {state.failed} failed",
+    )
+

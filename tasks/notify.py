@@ -1,8 +1,9 @@
 """Flow hooks: mail the ops address when a scheduled run fails or crashes.
 
 A failed ad-hoc run caused by bad input (a CareopsError, shown to the person who started it in
-the UI) is not mailed; anything else is, at most once per flow and hour. The notice goes through
-the outbox like every mail.
+the UI) is not mailed; nor is mail given up by the outbox (ops get one notice per failure
+episode from careops.services.outbox_delivery); anything else is, at most once per flow and
+hour. The notice goes through the outbox like every mail.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ import logging
 from careops.bootstrap import get_mailer
 from careops.clock import utcnow
 from careops.db.uow import UnitOfWork
-from careops.errors import CareopsError
+from careops.errors import CareopsError, MailGivenUp
 from careops.mail.delivery import deliver_pending
 from careops.settings import get_settings
 
@@ -25,6 +26,8 @@ def notify_ops_of_failure(flow, flow_run, state) -> None:
     except Exception as exc:  # the result itself may be unreadable
         error = exc
     if isinstance(error, CareopsError) and not getattr(flow_run, "auto_scheduled", False):
+        return
+    if isinstance(error, MailGivenUp):  # ops get one mail per failure episode from the outbox
         return
     settings = get_settings()
     try:

@@ -111,21 +111,25 @@ def reported_errors() -> Iterator[None]:
 
 
 def deliver_now() -> int:
-    """Deliver the outbox right away; warn (without failing) when mail has to wait.
+    """Deliver the outbox right away; say (without failing) what has to wait and until when.
 
-    The state change is already committed and its mail is safe in the outbox: the
-    deliver-outbox deployment retries it once the SMTP server answers.
+    The command's state change is already committed and its mail is safe in the outbox.
     """
-    from careops.db.engine import get_engine
-    from careops.mail.delivery import deliver_pending
+    from careops.bootstrap import get_mailer
+    from careops.db.uow import UnitOfWork
+    from careops.services.outbox_delivery import deliver_outbox
     from careops.settings import get_settings
 
-    report = deliver_pending(get_engine(), get_settings().smtp)
-    if report.unreachable or report.retry_later or report.failed:
-        reason = report.unreachable or "; ".join(report.errors[:3])
-        err_console.print(
-            f"[yellow]warning:[/] mail not sent yet ({reason}); it stays in the outbox and "
-            "the deliver-outbox deployment retries it",
-            highlight=False,
-        )
-    return report.sent
+    summary = deliver_outbox(UnitOfWork(), get_settings(), get_mailer())
+    print_delivery(summary)
+    return summary.report.sent
+
+
+def print_delivery(summary) -> None:
+    """The warnings and errors of a delivery run (careops.services.outbox_delivery.describe)."""
+    from careops.services.outbox_delivery import describe
+    from careops.settings import get_settings
+
+    for level, line in describe(summary, get_settings().tz):
+        style = "bold red" if level == "error" else "yellow"
+        err_console.print(f"[{style}]{level}:[/] {escape(line)}", highlight=False, soft_wrap=True)

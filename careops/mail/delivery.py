@@ -249,6 +249,23 @@ async def _deliver_pending(
     return report
 
 
+def probe(smtp: SmtpSettings) -> str | None:
+    """Connect (and log in) once: None if the SMTP server answers, else why not."""
+
+    async def run() -> str | None:
+        pool = SmtpPool(smtp)
+        try:
+            client = await pool._connect()
+        except aiosmtplib.SMTPAuthenticationError as exc:
+            return pool._clean(f"SMTP server {pool.where} refused login: {exc}")
+        except (*_CONNECTION_ERRORS, aiosmtplib.SMTPException) as exc:
+            return pool._clean(f"SMTP server {pool.where} unreachable: {_text(exc)}")
+        await _discard(client, polite=True)
+        return None
+
+    return _run_sync(run())
+
+
 def _split_unusable(claimed: Sequence[Claimed]) -> tuple[list[Claimed], list[tuple[int, str]]]:
     """Claimed messages with a usable envelope (bad addresses left out), and the others."""
     usable, unusable = [], []
