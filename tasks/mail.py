@@ -44,13 +44,13 @@ def deliver_outbox_task() -> dict:
         _publish(summary, settings.tz)
     if summary.config_error:
         raise SmtpConfigError(summary.config_error)
-    if report.unreachable:
-        raise SmtpUnreachable(report.unreachable)
-    if report.failed:
+    if report.failed:  # no retry of the task brings these back: fail the run now
         raise MailGivenUp(
             f"{report.failed} mail(s) failed for good: " + "; ".join(report.errors[:3])
             + "; see `careops outbox list --status failed`"
         )
+    if report.unreachable:
+        raise SmtpUnreachable(report.unreachable)
     return {"sent": report.sent, "retry_later": report.retry_later, "failed": report.failed,
             "waiting": state.waiting, "failed_in_outbox": state.failed}
 
