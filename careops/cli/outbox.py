@@ -56,7 +56,7 @@ def list_messages(
 ) -> None:
     """List outbox messages: status, category, attempts, next attempt or lease, last error."""
     with reported_errors():
-        statuses = _STATUSES.get(status, [OutboxStatus(status.value)])
+        statuses = _STATUSES[status] if status in _STATUSES else [OutboxStatus(status.value)]
         messages, total = outbox_admin.list_messages(UnitOfWork(), statuses, limit=limit)
     tz = get_settings().timezone
     table = Table(

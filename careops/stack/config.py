@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from careops.db.engine import normalise_url
@@ -30,7 +30,7 @@ class StackConfig:
     catcher_host: str
     catcher_port: int
     mail_dir: Path
-    database_url: str
+    database_url: str = field(repr=False)  # may hold a password: never in a repr
     smtp_host: str
     smtp_port: int
     base_url: str
