@@ -128,6 +128,22 @@ def cell_text(value: object) -> str:
     return str(value)
 
 
+def check_writable(path: Path) -> None:
+    """CareopsError naming `path` if a file cannot be written there (checked, then left as it
+    was: a file that did not exist is not created)."""
+    path = Path(path)
+    if path.is_dir():
+        raise CareopsError(f"{path}: is a directory, not a file to write")
+    existed = path.exists()
+    try:
+        with path.open("a", encoding="utf-8"):
+            pass
+    except OSError as exc:
+        raise CareopsError(f"{path}: cannot write the file ({exc.strerror or exc})") from None
+    if not existed:
+        path.unlink(missing_ok=True)
+
+
 def write_csv(path: Path, header: Iterable[str], rows: Iterable[Iterable[object]]) -> None:
     """Write a UTF-8 CSV with a BOM, so Excel on a Chinese Windows opens it correctly."""
     try:

@@ -1,7 +1,9 @@
 """`careops import staff|customers|projects FILE`: load ops' tables (CSV or XLSX).
 
-Exit status: 0 every row stored, 1 some rows rejected (the good ones are stored anyway),
-2 the file could not be read at all (nothing stored).
+Exit status: 0 every row stored, 1 some rows rejected (the good ones are stored anyway; or the
+--errors file could not be written after all, and the rejected rows are printed instead), 2 the
+file could not be read at all or the --errors path is not writable (checked first: nothing
+stored), 3 a database fault.
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
-from careops.cli.common import console, reported_errors
+from careops.cli.common import console, err_console, reported_errors
 from careops.clock import local_today
 from careops.db.engine import get_engine
 from careops.db.uow import UnitOfWork
@@ -22,7 +24,7 @@ from careops.errors import CareopsError
 from careops.services.import_rows import Kind
 from careops.services.imports import ImportReport, import_file
 from careops.settings import get_settings
-from careops.tabular import write_csv
+from careops.tabular import check_writable, write_csv
 
 app = typer.Typer(
     help="Import staff, customers and projects from .csv or .xlsx files (see config/samples).",
@@ -82,25 +84,37 @@ def default_uow() -> UnitOfWork:
 
 def _run(kind: Kind, file: Path, today: str | None, errors: Path | None) -> None:
     with reported_errors():
-        report = import_file(default_uow(), kind, file, today=parse_today(today))
-        if errors is not None:
+        day = parse_today(today)
+        if errors is not None:  # before anything is stored (exit 2 means nothing stored)
+            try:
+                check_writable(errors)
+            except CareopsError as exc:
+                raise CareopsError(f"--errors {exc}; nothing was imported") from None
+        report = import_file(default_uow(), kind, file, today=day)
+    unwritten = None
+    if errors is not None:
+        try:
             write_csv(errors, ("row", "reason"), ((e.row, e.reason) for e in report.errors))
-    _print(kind, file, report)
-    if not report.ok:
+        except CareopsError as exc:  # stored already: show the rows here instead
+            unwritten = str(exc)
+    _print(kind, file, report, show_all=unwritten is not None)
+    if unwritten is not None:
+        err_console.print(f"[bold red]error:[/] --errors {escape(unwritten)}", highlight=False)
+    if not report.ok or unwritten is not None:
         raise typer.Exit(1)
 
 
-def _print(kind: Kind, file: Path, report: ImportReport) -> None:
+def _print(kind: Kind, file: Path, report: ImportReport, *, show_all: bool = False) -> None:
     if report.errors:
         title = f"rejected rows of {escape(file.name)}"
         table = Table("row", "reason", title=title, title_justify="left")
         table.columns[0].justify = "right"
         table.columns[0].no_wrap = True
         table.columns[1].overflow = "fold"
-        for error in report.errors[:SHOWN_ERRORS]:
+        for error in report.errors if show_all else report.errors[:SHOWN_ERRORS]:
             table.add_row(str(error.row), escape(error.reason))
         console.print(table)
-        if report.rejected > SHOWN_ERRORS:
+        if report.rejected > SHOWN_ERRORS and not show_all:
             console.print(
                 f"... and {report.rejected - SHOWN_ERRORS} more (use --errors FILE for all)"
             )

@@ -116,3 +116,24 @@ def test_help_lists_the_commands(cli):
     assert result.exit_code == 0
     for command in ("staff", "customers", "projects"):
         assert command in result.output
+
+
+@pytest.mark.parametrize("where", ["no-such-dir/errors.csv", "a-directory"])
+def test_an_unwritable_errors_path_is_refused_before_anything_is_stored(cli, settings, tmp_path,
+                                                                        where):
+    (tmp_path / "a-directory").mkdir()
+    target = tmp_path / where
+    result = run(cli, "import", "customers", str(SAMPLES / "customers.csv"), "--errors",
+                 str(target))
+    assert result.exit_code == 2, result.output
+    text = " ".join(result.output.split())
+    assert f"--errors {target}:" in text and "nothing was imported" in text
+    assert count(settings, Customer) == 0
+
+
+def test_a_checked_errors_path_gets_the_report_even_with_no_rejects(cli, settings, tmp_path):
+    target = tmp_path / "errors.csv"
+    result = run(cli, "import", "customers", str(SAMPLES / "customers.csv"), "--errors",
+                 str(target))
+    assert result.exit_code == 0, result.output
+    assert target.read_text(encoding="utf-8-sig") == "row,reason\n"
