@@ -61,7 +61,7 @@ def _rows(path: Path, lines: Iterator[list[str]], required: Collection[str]) -> 
     if missing:
         raise CareopsError(f"{path}: missing required column(s): {', '.join(missing)}")
     for number, cells in enumerate(lines, start=2):
-        values = [cell.strip() for cell in cells]
+        values = [cell if isinstance(cell, UnsavedFormula) else cell.strip() for cell in cells]
         if not any(values):
             continue
         values += [""] * (len(columns) - len(values))
@@ -90,27 +90,55 @@ def _decode(path: Path, data: bytes) -> str:
         ) from None
 
 
+class UnsavedFormula(str):
+    """A cell holding a formula whose value was never saved (a file written by a script, not
+    by Excel): its text is the formula, `cell` its reference (D3). Importers reject the row
+    naming the cell rather than read the cell as blank."""
+
+    cell: str
+
+    def __new__(cls, formula: str, cell: str) -> UnsavedFormula:
+        self = super().__new__(cls, formula)
+        self.cell = cell
+        return self
+
+
 def _xlsx_lines(path: Path) -> Iterator[list[str]]:
     # Imported lazily: openpyxl is slow to import and only .xlsx files need it.
     from openpyxl import load_workbook
 
     try:
-        workbook = load_workbook(path, read_only=True, data_only=True)
+        # the saved values, and (streamed alongside) the formulas, to tell an empty cell
+        # from a formula without a saved value
+        values = load_workbook(path, read_only=True, data_only=True)
+        formulas = load_workbook(path, read_only=True, data_only=False)
     except FileNotFoundError:
         raise CareopsError(f"{path}: the file does not exist") from None
     except (OSError, zipfile.BadZipFile, KeyError, ValueError) as exc:
         raise CareopsError(f"{path}: not a readable .xlsx workbook ({exc})") from None
-    return _sheet_lines(workbook)
+    return _sheet_lines(values, formulas)
 
 
-def _sheet_lines(workbook) -> Iterator[list[str]]:
+def _sheet_lines(values_book, formulas_book) -> Iterator[list[str]]:
+    from openpyxl.utils import get_column_letter
+
     try:
-        sheet = workbook.worksheets[0]
-        sheet.reset_dimensions()  # some writers store wrong dimensions; read what is there
-        for values in sheet.iter_rows(values_only=True):
-            yield [cell_text(value) for value in values]
+        sheets = [book.worksheets[0] for book in (values_book, formulas_book)]
+        for sheet in sheets:
+            sheet.reset_dimensions()  # some writers store wrong dimensions; read what is there
+        rows = zip(*(sheet.iter_rows(values_only=True) for sheet in sheets), strict=False)
+        for number, (values, formulas) in enumerate(rows, start=1):
+            line = []
+            for index, value in enumerate(values):
+                formula = formulas[index] if index < len(formulas) else None
+                if value is None and isinstance(formula, str) and formula.startswith("="):
+                    line.append(UnsavedFormula(formula, f"{get_column_letter(index + 1)}{number}"))
+                else:
+                    line.append(cell_text(value))
+            yield line
     finally:
-        workbook.close()
+        values_book.close()
+        formulas_book.close()
 
 
 def cell_text(value: object) -> str:

@@ -33,7 +33,7 @@ from careops.db.models import Customer, Department, Project, Staff, StaffRole
 from careops.db.uow import UnitOfWork
 from careops.errors import CareopsError
 from careops.services.import_rows import REQUIRED_COLUMNS, ROW_MODELS, Kind, describe
-from careops.tabular import read_table
+from careops.tabular import UnsavedFormula, read_table
 
 
 @dataclass(frozen=True)
@@ -193,6 +193,15 @@ def import_rows(
                 continue
             if code:
                 first_seen[code] = number
+            unsaved = [
+                f"{name} ({value.cell}): holds a formula with no saved value; open and save "
+                "the file in Excel, or enter the value"
+                for name, value in cells.items()
+                if isinstance(value, UnsavedFormula)
+            ]
+            if unsaved:
+                report.errors.append(RowError(number, "; ".join(unsaved)))
+                continue
             try:
                 parsed = row_model.model_validate(cells, context={"today": today})
                 values = spec.to_values(parsed, refs)

@@ -172,6 +172,28 @@ def test_xlsx_written_with_openpyxl_imports(uow, tmp_path):
     assert delivered == {"PX1": date(2025, 4, 30), "PX2": date(2025, 5, 6)}
 
 
+def test_xlsx_formulas_without_a_saved_value_name_the_cell(uow, tmp_path):
+    """openpyxl (like most scripts) writes formulas without their values (issue 13, defect 7)."""
+    import_file(uow, "customers", SAMPLES / "customers.csv", today=TODAY)
+    book = Workbook()
+    sheet = book.active
+    sheet.append(["code", "name", "customer_code", "delivered_on"])
+    sheet.append(["PX1", "有日期", "C0001", date(2025, 4, 30)])
+    sheet.append(["PX2", "公式日期", "C0001", "=DATE(2024,3,4)"])
+    sheet.append(["PX3", '=CONCAT("项目", "三")', "C0001", None])
+    sheet.append(["PX4", "未交付", "C0001", None])
+    book.save(tmp_path / "projects.xlsx")
+    report = import_file(uow, "projects", tmp_path / "projects.xlsx", today=TODAY)
+    hint = ("holds a formula with no saved value; open and save the file in Excel, "
+            "or enter the value")
+    assert report.errors == [
+        RowError(3, f"delivered_on (D3): {hint}"),
+        RowError(4, f"name (B4): {hint}"),
+    ]
+    assert report.inserted == 2  # PX1, and PX4 (a blank cell is still "not delivered yet")
+    assert count(uow, Project) == 2
+
+
 def test_gb18030_csv_from_a_chinese_excel_imports(uow, tmp_path):
     text = (SAMPLES / "customers.csv").read_text(encoding="utf-8")
     path = write(tmp_path / "customers.csv", text.replace("\n", "\r\n"), encoding="gb18030")
