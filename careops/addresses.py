@@ -14,6 +14,7 @@ The special-use names `local`, `localhost` and `test` are allowed: internal mail
 from __future__ import annotations
 
 from collections.abc import Iterable
+from functools import lru_cache
 from typing import Annotated, Any
 
 import email_validator
@@ -48,6 +49,11 @@ def check_address(value: Any) -> str:
     text = str(value).strip()
     if not text:
         raise InvalidAddress("an e-mail address is required")
+    return _checked(text)
+
+
+@lru_cache(maxsize=8192)  # delivery checks every envelope again: the same few staff addresses
+def _checked(text: str) -> str:
     result = _validate(text)
     return result.ascii_email or result.normalized
 

@@ -204,9 +204,19 @@ async def _deliver_pending(
     lease = timedelta(seconds=smtp.lease_seconds)
     backoff = timedelta(seconds=smtp.backoff_seconds)
 
-    def claim(after_id: int) -> list[Claimed]:
+    gave_up: list[str] = []  # reasons of messages with no usable envelope
+
+    def claim(after_id: int) -> tuple[list[Claimed], int | None]:
+        """(claimed messages with a usable envelope, the last id claimed; None: nothing due)."""
         # moving forward by id: a message that fails is not retried within this run
-        return outbox.claim_due(engine, limit=batch, now=now(), lease=lease, after_id=after_id)
+        claimed = outbox.claim_due(engine, limit=batch, now=now(), lease=lease, after_id=after_id)
+        if not claimed:
+            return [], None
+        usable, unusable = _split_unusable(claimed)
+        if unusable:  # stored before addresses were checked: never blocks the others
+            outbox.give_up(engine, unusable, now())
+            gave_up.extend(reason for _id, reason in unusable)
+        return usable, claimed[-1].id
 
     def record(result: DeliveryResult) -> None:
         if result.sent_ids:
@@ -222,23 +232,19 @@ async def _deliver_pending(
     pool = SmtpPool(smtp)
     recording: asyncio.Future[None] | None = None
     try:
-        claimed = await asyncio.to_thread(claim, 0)
+        claimed, last_id = await asyncio.to_thread(claim, 0)
         batches = 0
-        while claimed:
+        while last_id is not None:
             batches += 1
             prefetch = None
             if max_batches is None or batches < max_batches:
-                prefetch = asyncio.ensure_future(asyncio.to_thread(claim, claimed[-1].id))
-            claimed, unusable = _split_unusable(claimed)
-            if unusable:  # stored before addresses were checked: never blocks the others
-                report.failed += await asyncio.to_thread(outbox.give_up, engine, unusable, now())
-                report.errors.extend(e for _i, e in unusable[: _MAX_ERRORS - len(report.errors)])
+                prefetch = asyncio.ensure_future(asyncio.to_thread(claim, last_id))
             result = await pool.deliver(claimed)
-            claimed = await prefetch if prefetch is not None else []
+            claimed, last_id = await prefetch if prefetch is not None else ([], None)
             if result.unreachable:  # stop; what was claimed ahead waits for the next run too
                 report.unreachable = result.unreachable
                 result.failures.extend((m.id, result.unreachable) for m in claimed)
-                claimed = []
+                claimed, last_id = [], None
             if recording is not None:
                 await recording
             recording = asyncio.ensure_future(asyncio.to_thread(record, result))
@@ -246,6 +252,8 @@ async def _deliver_pending(
         if recording is not None:
             await recording
         await pool.close()
+    report.failed += len(gave_up)
+    report.errors.extend(gave_up[: max(0, _MAX_ERRORS - len(report.errors))])
     return report
 
 
