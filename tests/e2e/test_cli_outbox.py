@@ -85,3 +85,27 @@ def test_show_names_an_unknown_message(sqlite_settings):
 
     result = runner.invoke(app, ["outbox", "show", "424242"])
     assert result.exit_code == 2 and "no outbox message 424242" in result.output
+
+
+def test_a_rerun_after_a_killed_delivery_says_what_is_leased_until_when(settings, smtp):
+    from datetime import UTC, datetime, timedelta
+
+    from careops import outbox
+    from careops.cli.main import app
+
+    world = World(UnitOfWork())
+    world.staff("CS1")
+    world.project("A", world.customer("C1"), date(2026, 1, 14))
+    with UnitOfWork() as uow:
+        from careops.bootstrap import get_calendar, get_mailer
+        from careops.months import Month
+        from careops.services.callback_planning import plan_and_notify
+
+        plan_and_notify(uow, Month(2026, 2), get_calendar(), get_mailer(), datetime.now(UTC))
+        now = datetime.now(UTC)
+        assert len(outbox.claim_due(uow.engine, limit=10, now=now, lease=timedelta(minutes=5)))
+    # ... the delivery was killed here, with the call list leased
+    result = runner.invoke(app, ["outbox", "deliver"])
+    text = _flat(result.output)
+    assert "0 mail(s) sent" in text and "1 mail(s) are being sent by another delivery" in text
+    assert "leased until 20" in text and "(Asia/Shanghai), then retried" in text
