@@ -18,6 +18,7 @@ import logging
 import signal
 import sys
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from sqlalchemy import Engine
@@ -36,10 +37,21 @@ class RelayState:
     database_error: str | None = None
 
 
-def relay_once(engine: Engine, smtp: SmtpSettings, state: RelayState) -> DeliveryReport | None:
-    """Deliver what is due now; log what changed. Never raises for SMTP or database faults."""
+Notify = Callable[[DeliveryReport], bool]
+
+
+def relay_once(
+    engine: Engine, smtp: SmtpSettings, state: RelayState, notify: Notify | None = None
+) -> DeliveryReport | None:
+    """Deliver what is due now; log what changed. Never raises for SMTP or database faults.
+
+    `notify` (when SMTP answered) queues and sends the ops notice of failed mail, once per
+    failure episode (careops.services.outbox_delivery.notify_failed_mail).
+    """
     try:
         report = deliver_pending(engine, smtp)
+        if notify is not None and not report.unreachable and notify(report):
+            log.warning("outbox relay: mail failed for good; ops mailed (careops outbox list)")
     except Exception as exc:  # noqa: BLE001 - a relay outlives a passing database fault
         text = f"{type(exc).__name__}: {exc}".splitlines()[0][:300]
         if text != state.database_error:
@@ -62,14 +74,19 @@ def relay_once(engine: Engine, smtp: SmtpSettings, state: RelayState) -> Deliver
 
 
 def run_relay(
-    engine: Engine, smtp: SmtpSettings, stop: threading.Event, *, interval: float | None = None
+    engine: Engine,
+    smtp: SmtpSettings,
+    stop: threading.Event,
+    *,
+    interval: float | None = None,
+    notify: Notify | None = None,
 ) -> None:
     """Deliver every `interval` seconds until `stop` is set."""
     state = RelayState()
     wait = smtp.relay_interval_seconds if interval is None else interval
     log.info("outbox relay: delivering every %.0f s to %s:%d", wait, smtp.host, smtp.port)
     while not stop.is_set():
-        relay_once(engine, smtp, state)
+        relay_once(engine, smtp, state, notify)
         stop.wait(wait)
     log.info("outbox relay: stopped")
 
@@ -85,8 +102,17 @@ def main() -> int:
     stop = threading.Event()
     for sig in (signal.SIGINT, signal.SIGTERM):
         signal.signal(sig, lambda *_: stop.set())
+    from careops.bootstrap import get_mailer
+    from careops.db.uow import UnitOfWork
+    from careops.services.outbox_delivery import notify_failed_mail
+
     settings = get_settings()
-    run_relay(get_engine(), settings.smtp, stop)
+    engine = get_engine()
+
+    def notify(report: DeliveryReport) -> bool:
+        return notify_failed_mail(UnitOfWork(engine), settings, get_mailer(), report)
+
+    run_relay(engine, settings.smtp, stop, notify=notify)
     return 0
 
 

@@ -1,7 +1,8 @@
 """One delivery run as every caller needs it: send what is due, tell ops of failed mail once,
 and say what is still waiting and until when.
 
-Used by the deliver-outbox task, `careops outbox deliver` and every CLI command that mails.
+Used by the deliver-outbox task, `careops outbox deliver`, every CLI command that mails and
+(`notify_failed_mail`) the outbox relay.
 Ops hear of failed mail (given up after `smtp.max_attempts`, or with no usable recipient) once
 per failure episode (see `outbox_admin.failure_episode`): one `ops_outbox_failed` mail, queued
 only once the SMTP server answers again (a notice queued during the outage would be lost in it),
@@ -50,16 +51,27 @@ def deliver_outbox(
     except SmtpConfigError as exc:
         state = outbox_admin.outbox_state(uow, now(), settings.smtp)
         return DeliverySummary(DeliveryReport(), state, config_error=str(exc))
-    queued = False
-    if not report.unreachable:
-        queued = _queue_failure_notice(uow, settings, mailer, report, now())
-        if queued:
-            again = deliver_pending(uow.engine, settings.smtp, now=now)
-            report.sent += again.sent
-            report.retry_later += again.retry_later
-            report.failed += again.failed
+    queued = not report.unreachable and notify_failed_mail(uow, settings, mailer, report, now)
     state = outbox_admin.outbox_state(uow, now(), settings.smtp)
     return DeliverySummary(report, state, notice_queued=queued)
+
+
+def notify_failed_mail(
+    uow: UnitOfWork,
+    settings: Settings,
+    mailer: Mailer,
+    report: DeliveryReport,
+    now: Clock = utcnow,
+) -> bool:
+    """After a delivery run that reached SMTP: queue and send the ops notice of a new failure
+    episode (True), or nothing (no failed mail, told already, SMTP down again)."""
+    if not _queue_failure_notice(uow, settings, mailer, report, now()):
+        return False
+    again = deliver_pending(uow.engine, settings.smtp, now=now)
+    report.sent += again.sent
+    report.retry_later += again.retry_later
+    report.failed += again.failed
+    return True
 
 
 def _queue_failure_notice(

@@ -66,3 +66,24 @@ def test_run_relay_stops_when_told(engine: Engine, smtp: SmtpSink) -> None:
     worker.join(timeout=10)
     assert not worker.is_alive()
     assert len(smtp.messages) == 1
+
+
+def test_the_relay_tells_ops_of_failed_mail_once_smtp_answers(engine: Engine, smtp, settings):
+    """Issue 13: the relay (not only the deliver-outbox sweep) sends the one ops notice."""
+    from careops.bootstrap import get_mailer
+    from careops.db.models import OutboxMessage, OutboxStatus
+    from careops.db.uow import UnitOfWork
+    from careops.services.outbox_delivery import notify_failed_mail
+
+    _enqueue(engine, 1)
+    with engine.begin() as conn:
+        conn.execute(OutboxMessage.__table__.update().values(
+            status=OutboxStatus.FAILED, last_error="given up"))
+
+    def notify(report) -> bool:
+        return notify_failed_mail(UnitOfWork(engine), settings, get_mailer(), report)
+
+    state = RelayState()
+    relay_once(engine, settings.smtp, state, notify)
+    relay_once(engine, settings.smtp, state, notify)
+    assert len(smtp.to("ops@careops.local")) == 1
