@@ -10,6 +10,7 @@ from types import SimpleNamespace
 import pytest
 from prefect.client.orchestration import get_client
 from prefect.client.schemas.filters import ArtifactFilter, ArtifactFilterKey
+from prefect.client.schemas.sorting import ArtifactSort
 from prefect.states import Failed
 
 from careops.bootstrap import get_mailer
@@ -27,9 +28,10 @@ def _artifact(key: str) -> str:
     async def fetch():
         async with get_client() as client:
             found = await client.read_artifacts(
-                artifact_filter=ArtifactFilter(key=ArtifactFilterKey(any_=[key]))
+                artifact_filter=ArtifactFilter(key=ArtifactFilterKey(any_=[key])),
+                sort=ArtifactSort.CREATED_DESC, limit=1,
             )
-            return str(found[-1].data) if found else ""
+            return str(found[0].data) if found else ""
 
     return asyncio.run(fetch())
 
