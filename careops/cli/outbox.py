@@ -61,7 +61,8 @@ def list_messages(
     tz = get_settings().timezone
     table = Table(
         "id", "status", "category", "to", "attempts", f"next / lease ({tz})", "last error",
-        title=f"outbox: {total} {status.value} message(s)", title_justify="left",
+        title=f"outbox: {total} {'' if status is Shown.all else status.value + ' '}message(s)",
+        title_justify="left",
     )
     table.columns[0].justify = "right"
     table.columns[6].overflow = "fold"
