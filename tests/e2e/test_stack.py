@@ -22,7 +22,7 @@ from careops.stack.processes import descendants, free_port
 
 pytestmark = pytest.mark.e2e
 
-READY_TIMEOUT = 90.0
+READY_TIMEOUT = 180.0  # a loaded 2-core machine: server ~50 s, deploy ~30 s, scheduler check
 RUN_TIMEOUT = 45.0
 STOP_TIMEOUT = 45.0
 

@@ -19,7 +19,7 @@ from pathlib import Path
 from careops.settings import PROJECT_ROOT
 from careops.stack.processes import free_port
 
-READY_TIMEOUT = 150.0
+READY_TIMEOUT = 180.0
 
 
 @dataclass
