@@ -119,6 +119,7 @@ class Stack:
         self._step(
             f"scheduler works: upcoming runs for all {len(counts)} scheduled deployment(s)", t
         )
+        self._show_server_errors(service_errors(self.server_log.seen))
 
         t = time.monotonic()
         self.relay = Child(
@@ -182,6 +183,14 @@ class Stack:
             highlight=False,
         )
 
+    def _show_server_errors(self, errors: list[str]) -> None:
+        for error in errors:
+            self.console.print(
+                f"[bold red]✗ the Prefect server logged an error[/] "
+                f"({self.server_log.path if self.server_log else 'server.log'}):\n{error}",
+                highlight=False,
+            )
+
     def _children(self) -> list[Child]:
         return [c for c in (self.server, self.relay, self.worker) if c is not None]
 
@@ -213,12 +222,7 @@ class Stack:
         while True:
             if self.server_log is not None and time.monotonic() > next_log_check:
                 next_log_check = time.monotonic() + LOG_CHECK_SECONDS
-                for error in service_errors(self.server_log.new_text()):
-                    self.console.print(
-                        f"[bold red]✗ the Prefect server logged an error[/] "
-                        f"({self.server_log.path}):\n{error}",
-                        highlight=False,
-                    )
+                self._show_server_errors(service_errors(self.server_log.new_text()))
             for child in children:
                 code = child.poll()
                 if code is not None:

@@ -33,6 +33,7 @@ class LogWatch:
 
     path: Path
     offset: int = 0
+    seen: str = ""  # what a start-up check read (wait_for_schedules)
 
     @classmethod
     def from_end(cls, path: Path) -> LogWatch:
@@ -66,6 +67,15 @@ def service_errors(log_text: str, context: int = 12) -> list[str]:
         else:
             i += 1
     return errors
+
+
+def scheduler_errors(errors: list[str]) -> list[str]:
+    """The errors of the scheduler service (its logger or its module in the traceback).
+
+    Other server errors (e.g. a worker heartbeat that lost a race for Prefect's SQLite
+    database on a loaded machine, after which the worker reconnects) are shown, not fatal.
+    """
+    return [e for e in errors if "services.scheduler" in e or "services/scheduler.py" in e]
 
 
 def scheduled_run_counts(api_url: str, names: Iterable[str]) -> dict[str, int]:
@@ -106,15 +116,17 @@ def scheduled_run_counts(api_url: str, names: Iterable[str]) -> dict[str, int]:
 def wait_for_schedules(
     config: StackConfig, names: list[str], log: LogWatch, timeout: float
 ) -> dict[str, int]:
-    """Until every named deployment has upcoming runs; StackError on a service error or timeout."""
+    """Until every named deployment has upcoming runs; StackError on a scheduler error or timeout.
+
+    The log text read is kept in `log.seen`, so the caller can show the other errors.
+    """
     deadline = time.monotonic() + timeout
     counts: dict[str, int] = {}
-    seen = ""
     while True:
-        seen += log.new_text()
-        if errors := service_errors(seen):
+        log.seen += log.new_text()
+        if errors := scheduler_errors(service_errors(log.seen)):
             raise StackError(
-                "the Prefect server logs errors, scheduled runs would not fire "
+                "the Prefect server's scheduler fails, scheduled runs would not fire "
                 f"({log.path}):\n" + "\n".join(errors[:2])
             )
         counts = scheduled_run_counts(config.api_url, names)

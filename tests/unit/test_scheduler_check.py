@@ -1,6 +1,6 @@
 """Reading the Prefect server log for errors of its services (the stack's start-up check)."""
 
-from careops.stack.scheduler_check import LogWatch, service_errors
+from careops.stack.scheduler_check import LogWatch, scheduler_errors, service_errors
 
 # What prefect 3.8.8's server logged every minute with SQLAlchemy 2.1 (shortened).
 SCHEDULER_FAILURE = """\
@@ -36,3 +36,18 @@ def test_the_log_watch_reads_only_what_the_log_gained(tmp_path) -> None:
         handle.write("12:03:00.000 | INFO    | prefect.server - fine\n")
     assert watch.new_text() == "12:03:00.000 | INFO    | prefect.server - fine\n"
     assert watch.new_text() == ""
+
+
+HEARTBEAT_RACE = """\
+12:05:00.000 | ERROR   | prefect.server.utilities.worker_channel - Worker channel heartbeat \
+persistence failed: work_pool=careops worker_name=ProcessWorker 1
+Traceback (most recent call last):
+  File ".../sqlalchemy/engine/default.py", line 951, in do_execute
+sqlalchemy.exc.OperationalError: (sqlite3.OperationalError) database is locked
+"""
+
+
+def test_only_scheduler_errors_stop_the_start() -> None:
+    errors = service_errors(SCHEDULER_FAILURE + HEARTBEAT_RACE)
+    assert len(errors) == 2
+    assert scheduler_errors(errors) == errors[:1]
