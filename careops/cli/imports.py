@@ -19,10 +19,10 @@ from careops.clock import local_today
 from careops.db.engine import get_engine
 from careops.db.uow import UnitOfWork
 from careops.errors import CareopsError
+from careops.exports import write_table
 from careops.services.import_rows import Kind
 from careops.services.imports import ImportReport, import_file
 from careops.settings import get_settings
-from careops.tabular import write_csv
 
 app = typer.Typer(
     help="Import staff, customers and projects from .csv or .xlsx files (see config/samples).",
@@ -40,7 +40,7 @@ TodayOpt = Annotated[
 ]
 ErrorsOpt = Annotated[
     Path | None,
-    typer.Option("--errors", help="Also write every rejected row (row, reason) to this CSV."),
+    typer.Option("--errors", help="Also write every rejected row (row, reason) here: .csv/.xlsx"),
 ]
 
 
@@ -84,7 +84,7 @@ def _run(kind: Kind, file: Path, today: str | None, errors: Path | None) -> None
     with reported_errors():
         report = import_file(default_uow(), kind, file, today=parse_today(today))
         if errors is not None:
-            write_csv(errors, ("row", "reason"), ((e.row, e.reason) for e in report.errors))
+            write_table(errors, ("row", "reason"), ((e.row, e.reason) for e in report.errors))
     _print(kind, file, report)
     if not report.ok:
         raise typer.Exit(1)

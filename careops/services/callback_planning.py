@@ -26,9 +26,9 @@ from careops.db.uow import UnitOfWork
 from careops.mailer import Mailer
 from careops.months import Month
 from careops.rules.callbacks import assign_balanced, due_in_month
-from careops.services.call_lists import CallListEntry, call_list_csv, call_list_entries
+from careops.services.call_lists import CallListEntry, call_list_entries, call_list_xlsx
 
-# A longer list is still complete in the CSV attachment (opens in Excel).
+# A longer list is still complete in the Excel attachment.
 ROWS_IN_MAIL_BODY = 200
 
 
@@ -211,7 +211,10 @@ def _queue_call_lists(
                 "callbacks": items[:ROWS_IN_MAIL_BODY],
                 "total": len(items),
             },
-            attachments=[call_list_csv(items, f"call-list-{month}-{person.code}.csv")],
+            attachments=[
+                call_list_xlsx(items, month, person.locale,
+                               f"call-list-{month}-{person.code}.xlsx")
+            ],
             now=now,
         )
         lists.append(CallList(person.code, person.name, person.email, len(items)))
