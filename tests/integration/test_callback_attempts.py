@@ -19,8 +19,9 @@ from careops.db.models import (
 )
 from careops.errors import CareopsError, InvalidTransition
 from careops.months import Month
+from careops.services.callback_months import close_month
 from careops.services.callback_planning import plan_and_notify
-from careops.services.callbacks import OutcomeInput, close_month, find_callback_id, record_outcome
+from careops.services.callbacks import OutcomeInput, find_callback_id, record_outcome
 from tests.support.factories import World
 
 FEB, MAY = Month(2026, 2), Month(2026, 5)
