@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
@@ -24,6 +25,7 @@ from careops.errors import CareopsError
 # OWASP's list (= + - @ tab CR), line feed, and the full-width forms a Chinese IME types,
 # which Excel also accepts as the start of a formula.
 FORMULA_TRIGGERS = frozenset("=+-@\t\r\n\uff1d\uff0b\uff0d\uff20")
+_UNSAFE_XML = re.compile(r"[\x00-\x08\x0b-\x0d\x0e-\x1f]")  # what XML 1.0 drops, and CR
 
 
 def is_formula_like(text: str) -> bool:
@@ -68,15 +70,16 @@ def xlsx_bytes(
     bold = Font(bold=True)
 
     def cell(value: object, font: Font | None = None) -> object:
-        if not isinstance(value, str) and font is None:
+        if not isinstance(value, str):
             return value  # numbers, dates, None: openpyxl writes them typed
-        if isinstance(value, str):
-            # XML cannot hold most control characters and reads a CR as a line feed anyway
+        # XML cannot hold most control characters and reads a CR as a line feed anyway
+        if _UNSAFE_XML.search(value):
             value = ILLEGAL_CHARACTERS_RE.sub("", value.replace("\r\n", "\n").replace("\r", "\n"))
+        if font is None and not is_formula_like(value):
+            return value  # plain text: openpyxl stores it as a string (the fast path)
         item = WriteOnlyCell(sheet, value=value)
-        if isinstance(value, str):
-            item.data_type = "s"  # never "f": a string starting with "=" stays a string
-            item.quotePrefix = True
+        item.data_type = "s"  # never "f": a string starting with "=" stays a string
+        item.quotePrefix = True  # and Excel keeps it text when someone edits the cell
         if font is not None:
             item.font = font
         return item
