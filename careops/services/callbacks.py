@@ -64,10 +64,10 @@ def find_callback_id(
             query = query.where(Callback.month == str(month))
         callback = session.scalars(query.order_by(Callback.due_date).limit(1)).first()
         if callback is None:
-            where = f" in {month}" if month else " open"
             raise NotFound(
-                f"project {project_code!r} has no callback{where}"
-                + ("" if month else "; give --id to record a closed month's callback late")
+                f"project {project_code!r} has no callback in {month}" if month else
+                f"project {project_code!r} has no open callback; to record a closed month's "
+                "callback late, give --id"
             )
         closed = closed_note(session, callback, tz)
         if month is not None and closed is not None:

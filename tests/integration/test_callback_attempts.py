@@ -17,7 +17,7 @@ from careops.db.models import (
     Project,
     StaffRole,
 )
-from careops.errors import CareopsError, InvalidTransition
+from careops.errors import CareopsError, InvalidTransition, NotFound
 from careops.months import Month
 from careops.services.callback_months import close_month
 from careops.services.callback_planning import plan_and_notify
@@ -68,6 +68,8 @@ def test_record_by_project_picks_the_open_callback_not_a_missed_one(uow, two_mon
     with uow:
         statuses = {c.month: c.status for c in uow.session.scalars(select(Callback))}
     assert statuses == {"2026-02": CallbackStatus.MISSED, "2026-05": CallbackStatus.DONE}
+    with pytest.raises(NotFound, match="'A' has no open callback; .*late, give --id"):
+        find_callback_id(uow, "A", None)
 
 
 def test_a_closed_months_callback_needs_its_id_and_is_flagged_late(uow, two_months):
