@@ -106,6 +106,12 @@ def test_record_by_project_after_a_closed_month_and_a_retry(sqlite_settings, smt
     closed = runner.invoke(app, ["callbacks", "record", "--project", "A", "--month", "2026-02",
                                  "--outcome", "reached"])
     assert closed.exit_code == 2 and "2026-02 is closed" in closed.output
+    feb = closed.output.split("give --id ")[1].split()[0]
+    late = runner.invoke(app, ["callbacks", "record", "--id", feb, "--outcome", "reached"])
+    assert late.exit_code == 0 and "recorded late: 2026-02 was closed on" in late.output
+
+    replan = runner.invoke(app, ["callbacks", "plan", "--month", "2026-02"])
+    assert replan.exit_code == 2 and "2026-02 was closed on" in replan.output
 
 
 def test_record_refusals_and_warnings_read_clearly(sqlite_settings, smtp, monkeypatch):
