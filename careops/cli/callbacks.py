@@ -146,6 +146,26 @@ def record(
     )
 
 
+@app.command("show")
+def show(callback_id: Annotated[int, typer.Option("--id", help="Callback number")]) -> None:
+    """Show a callback and the history of its call attempts (times in local time)."""
+    with reported_errors():
+        found = service.callback_history(UnitOfWork(), callback_id, get_settings().tz)
+    console.print(
+        f"callback {found['callback_id']} ({found['project']}, due {found['due_date']}): "
+        f"{found['status']}, {found['outcome'] if found['attempts'] else 'no attempt yet'}",
+        highlight=False,
+    )
+    table = Table("attempt", "at", "by", "outcome", "satisfaction", "late", "notes / issues")
+    for a in found["history"]:
+        table.add_row(
+            str(a["attempt"]), a["at"], a["by"] or "", a["outcome"],
+            str(a["satisfaction"] or ""), "late" if a["late"] else "",
+            " / ".join(t for t in (a["notes"], a["issues_raised"]) if t),
+        )
+    console.print(table)
+
+
 @app.command("close")
 def close(month: MonthOption = None) -> None:
     """Mark a finished month's open callbacks missed and mail the CS head the summary."""

@@ -156,6 +156,22 @@ def record_outcome(
     return summary
 
 
+def callback_history(uow: UnitOfWork, callback_id: int, tz: ZoneInfo = DEFAULT_TZ) -> dict:
+    """A callback and every attempt recorded for it, oldest first, times in local time."""
+    with uow:
+        callback = uow.session.get(Callback, callback_id)
+        if callback is None:
+            raise NotFound(f"no callback with id {callback_id}")
+        summary = _summary(callback, tz, changed=False)
+        summary["history"] = [
+            {"attempt": a.seq, "outcome": str(a.outcome), "satisfaction": a.satisfaction,
+             "by": a.recorded_by, "at": local_time(a.recorded_at, tz), "late": a.late,
+             "notes": a.notes, "issues_raised": a.issues_raised}
+            for a in callback.attempts
+        ]
+        return summary
+
+
 def _no_more_calls(session: Session, callback: Callback) -> None:
     """The customer asked for no calls: cancel their open callbacks, in every month."""
     customer = callback.project.customer

@@ -110,6 +110,9 @@ def test_record_by_project_after_a_closed_month_and_a_retry(sqlite_settings, smt
     late = runner.invoke(app, ["callbacks", "record", "--id", feb, "--outcome", "reached"])
     assert late.exit_code == 0 and "recorded late: 2026-02 was closed on" in late.output
 
+    history = runner.invoke(app, ["callbacks", "show", "--id", feb])
+    assert history.exit_code == 0 and "late" in history.output and "reached" in history.output
+
     replan = runner.invoke(app, ["callbacks", "plan", "--month", "2026-02"])
     assert replan.exit_code == 2 and "2026-02 was closed on" in replan.output
 
@@ -136,3 +139,6 @@ def test_record_refusals_and_warnings_read_clearly(sqlite_settings, smtp, monkey
                                 "--outcome", "declined"])
     assert again.exit_code == 2 and "2026-02-10 11:00" in again.output
     assert "Z" not in again.output.replace("ZoneInfo", "")
+    callback_id = again.output.split("callback ")[1].split()[0]
+    shown = runner.invoke(app, ["callbacks", "show", "--id", callback_id])
+    assert shown.exit_code == 0 and "2026-02-10 11:00" in shown.output and "李雷" in shown.output
