@@ -62,8 +62,7 @@ def mark(session: Session, month: Month, now: datetime, *, planned: bool = False
          closed: bool = False) -> CallbackMonth:
     """Record (once) that `month` was planned and/or closed at `now`."""
     insert_ignoring_duplicates(session, CallbackMonth, [{"month": str(month)}], ["month"])
-    state = session.get(CallbackMonth, str(month), populate_existing=True)
-    assert state is not None
+    state = session.get_one(CallbackMonth, str(month), populate_existing=True)
     if planned and state.planned_at is None:
         state.planned_at = now
     if closed and state.closed_at is None:
@@ -142,7 +141,9 @@ def close_month(
     uow: UnitOfWork, month: Month, mailer: Mailer, *, today: date, fallback_head_email: str,
     now: datetime,
 ) -> MonthSummary:
-    """Mark `month`'s open callbacks missed (R1) and queue the month's summary to the CS head."""
+    """Close `month` (R1): its open callbacks become missed (never tried) or done (tried, not
+    reached: that is their outcome); record the month closed; queue the summary to the CS head.
+    Re-running it changes nothing and mails nothing again."""
     if today <= month.last_day:
         raise CareopsError(f"{month} has not ended yet (today is {today}); close it afterwards")
     with uow:
