@@ -22,7 +22,7 @@ def test_downgrade_then_upgrade_round_trips(db_url, engine):
         assert compare_metadata(MigrationContext.configure(conn), Base.metadata) == []
 
 
-def test_0003_keeps_recorded_outcomes_as_attempts_and_dates_the_months(db_url, engine):
+def test_0004_keeps_recorded_outcomes_as_attempts_and_dates_the_months(db_url, engine):
     """Facts recorded before callback_attempt / callback_month existed are carried over."""
     from datetime import UTC, date, datetime
 
@@ -38,7 +38,7 @@ def test_0003_keeps_recorded_outcomes_as_attempts_and_dates_the_months(db_url, e
     )
 
     listed, recorded, closed = (datetime(2026, 2, d, 1, 0, tzinfo=UTC) for d in (2, 10, 28))
-    downgrade(db_url, "0002")
+    downgrade(db_url, "0003_fault_pending_deadline")
     with engine.begin() as conn:
         customer = conn.execute(insert(Customer).values(
             code="C1", name="客户", tier="A", contact_name="王", no_calls=False, locale="zh_CN"

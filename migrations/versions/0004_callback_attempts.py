@@ -4,8 +4,8 @@ Backfill from the facts already stored: each recorded outcome becomes attempt 1;
 planned when its call lists were queued (callback.notified_at) and closed when its summary
 was queued (outbox key callback-month-summary:YYYY-MM).
 
-Revision ID: 0003_callback_attempts
-Revises: 0002
+Revision ID: 0004_callback_attempts
+Revises: 0003_fault_pending_deadline
 Create Date: 2026-12-01 21:39:33.852336
 """
 from collections.abc import Sequence
@@ -15,8 +15,8 @@ from alembic import op
 import careops.db.base
 
 
-revision: str = '0003_callback_attempts'
-down_revision: str | None = '0002'
+revision: str = '0004_callback_attempts'
+down_revision: str | None = '0003_fault_pending_deadline'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
