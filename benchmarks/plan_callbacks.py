@@ -4,7 +4,7 @@
 
 For each backend: a fresh migrated database with the projects (delivered over the last three
 years), then the two steps of the flow — planning (select projects, R1 due dates, assignment,
-idempotent insert: one transaction) and the call lists (rendered with a CSV attachment into the
+idempotent insert: one transaction) and the call lists (rendered with an XLSX attachment into the
 outbox, callbacks marked notified: a second transaction) — and the anchor, a plain SQLAlchemy
 Core `executemany` insert of the same callback rows into an empty table. Prints the times and
 the planning/anchor ratio. Targets: planning <= 2 s on SQLite, <= 2x the anchor.

@@ -8,6 +8,8 @@ from zoneinfo import ZoneInfo
 
 Clock = Callable[[], datetime]
 
+DEFAULT_TZ = ZoneInfo("Asia/Shanghai")
+
 
 def utcnow() -> datetime:
     return datetime.now(UTC)
@@ -15,6 +17,12 @@ def utcnow() -> datetime:
 
 def local_today(tz: ZoneInfo, clock: Clock = utcnow) -> date:
     return clock().astimezone(tz).date()
+
+
+def local_time(moment: datetime, tz: ZoneInfo = DEFAULT_TZ) -> str:
+    """A stored moment the way a person reads it: local time to the minute, `2026-02-10 11:00`
+    (as in the mails; never UTC)."""
+    return moment.astimezone(tz).strftime("%Y-%m-%d %H:%M")
 
 
 class FrozenClock:

@@ -15,7 +15,7 @@ from __future__ import annotations
 import csv
 import io
 import zipfile
-from collections.abc import Collection, Iterable, Iterator
+from collections.abc import Collection, Iterator
 from datetime import date, datetime, time
 from pathlib import Path
 
@@ -171,13 +171,3 @@ def check_writable(path: Path) -> None:
     if not existed:
         path.unlink(missing_ok=True)
 
-
-def write_csv(path: Path, header: Iterable[str], rows: Iterable[Iterable[object]]) -> None:
-    """Write a UTF-8 CSV with a BOM, so Excel on a Chinese Windows opens it correctly."""
-    try:
-        with Path(path).open("w", encoding="utf-8-sig", newline="") as handle:
-            writer = csv.writer(handle)
-            writer.writerow(list(header))
-            writer.writerows(rows)
-    except OSError as exc:
-        raise CareopsError(f"{path}: cannot write the file ({exc.strerror or exc})") from None

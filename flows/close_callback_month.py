@@ -1,8 +1,10 @@
 """close-callback-month — end of a month's callbacks (R1).
 
-Marks every callback of the month still open as missed (the next one is still planned) and mails
-the CS head the month's summary: planned / done / missed, outcomes, satisfaction, per assignee,
-and the missed list. Scheduled 00:30 on the 1st (Asia/Shanghai) for the month just ended.
+Marks every callback of the month still open as missed (the next one is still planned) — or done
+when it was tried and the customer not reached — records the month as closed (it is not planned
+again; its callbacks are then only recorded late, by number) and mails the CS head the summary:
+planned / done / missed, outcomes, satisfaction, per assignee, and the missed list.
+Scheduled 00:30 on the 1st (Asia/Shanghai) for the month just ended.
 Requires a migrated careops database. Safe to re-run: the summary is mailed once per month.
 """
 

@@ -5,8 +5,11 @@ quarterly after; moved to the next working day), assigns each to the project's C
 balanced round-robin over active CS staff, and mails each assignee a call list. Publishes a table
 artifact of the plan and a markdown summary.
 
-Scheduled daily 09:00 on days 1-10 (Asia/Shanghai); a scheduled run acts only on the month's first
-working day. Requires: a migrated careops database, active CS staff, a reachable SMTP server (mail
+Scheduled daily 09:00 on days 1-10 (Asia/Shanghai): a scheduled run plans the month once its first
+working day has come and it is not yet planned (recorded in the database when the call lists are
+queued), so a failed first run is made good the next day; otherwise it does nothing. A closed
+month is never planned again (refused with the reason).
+Requires: a migrated careops database, active CS staff, a reachable SMTP server (mail
 that cannot be sent stays in the outbox). Safe to re-run, retry or run twice at once.
 """
 
@@ -16,12 +19,11 @@ from prefect import flow, get_run_logger
 from prefect.artifacts import create_progress_artifact, update_progress_artifact
 from pydantic import BaseModel, Field
 
-from careops.bootstrap import get_calendar
 from careops.clock import local_today
 from careops.months import Month
 from careops.settings import get_settings
 from tasks.artifacts import markdown_table, publish_markdown, publish_table
-from tasks.callbacks import plan_month_task, queue_call_lists_task
+from tasks.callbacks import plan_month_task, queue_call_lists_task, scheduled_month_task
 from tasks.mail import deliver_outbox_task
 from tasks.notify import FAILURE_HOOKS
 
@@ -30,7 +32,8 @@ class PlanCallbacksParams(BaseModel):
     month: str | None = Field(
         default=None,
         pattern=r"^\d{4}-(0[1-9]|1[0-2])$",
-        description="Month to plan, YYYY-MM. Empty: the current month, on its first working day.",
+        description="Month to plan, YYYY-MM. Empty: the current month, if its first working "
+        "day has come and it is not planned yet.",
     )
 
 
@@ -41,12 +44,12 @@ def plan_callbacks(params: PlanCallbacksParams | None = None) -> dict:
     settings = get_settings()
     today = local_today(settings.tz)
     if params.month is None:
-        month = Month.of(today)
-        first = get_calendar().first_working_day(month.year, month.month)
-        if today != first:
-            logger.info("today %s is not %s's first working day (%s): nothing to do",
-                        today, month, first)
-            return {"month": str(month), "skipped": f"first working day is {first}"}
+        scheduled = scheduled_month_task(today.isoformat())
+        if scheduled["skipped"]:
+            logger.info("%s: nothing to do today (%s): %s", scheduled["month"], today,
+                        scheduled["skipped"])
+            return scheduled
+        month = Month.parse(scheduled["month"])
     else:
         month = Month.parse(params.month)
 

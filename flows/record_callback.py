@@ -2,17 +2,23 @@
 
 Ops staff run it from the Prefect UI (the parameters render as a form) or via
 `careops callbacks record`. Identify the callback by its number (on the call list) or by the
-project code (+ month). Requires a migrated careops database. Re-submitting the same outcome is
-harmless; a different outcome for a recorded callback is refused with the reason.
+project code: that picks the project's open callback (+ month: the one of that month). Each
+submission is one call attempt, kept in the callback's history: `not_reached` leaves the
+callback open for another try, `reached` / `declined` are final (re-submitting the same final
+outcome is harmless, a different one is refused with the reason). A callback of a closed month
+is only recorded by its number, and flagged late; a cancelled one is refused. Requires a
+migrated careops database.
 """
 
 from __future__ import annotations
 
-from prefect import flow
+from prefect import flow, get_run_logger
+from prefect.runtime import flow_run
 from pydantic import BaseModel, Field, model_validator
 
 from careops.db.models import CallbackOutcome
-from careops.services.callbacks import OutcomeInput
+from careops.errors import CareopsError
+from careops.services.callbacks import OutcomeInput, check_outcome
 from tasks.artifacts import publish_markdown
 from tasks.callbacks import find_callback_task, record_outcome_task
 
@@ -34,6 +40,10 @@ class CallbackRecord(BaseModel):
     def _identified(self) -> CallbackRecord:
         if self.callback_id is None and not self.project_code:
             raise ValueError("give the callback number or the project code")
+        try:
+            check_outcome(self.outcome, self.satisfaction)
+        except CareopsError as exc:
+            raise ValueError(str(exc)) from None
         return self
 
 
@@ -48,10 +58,14 @@ def record_callback(record: CallbackRecord) -> dict:
         recorded_by=record.recorded_by,
         no_more_calls=record.no_more_calls,
     )
-    result = record_outcome_task(callback_id, data)
+    result = record_outcome_task(callback_id, data, key=f"flow-run:{flow_run.id}")
+    for warning in result["warnings"] + ([result["late"]] if result["late"] else []):
+        get_run_logger().warning(warning)
     publish_markdown(
         f"callback-{callback_id}",
-        f"# Callback {callback_id}\n\n" + "\n".join(f"- **{k}**: {v}" for k, v in result.items()),
+        f"# Callback {callback_id}\n\n" + "\n".join(
+            f"- **{k}**: {v}" for k, v in result.items() if v not in (None, [])
+        ),
         "Recorded callback outcome",
     )
     return result

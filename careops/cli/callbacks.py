@@ -10,14 +10,16 @@ import typer
 from rich.table import Table
 
 from careops.bootstrap import get_calendar, get_mailer
-from careops.cli.common import console, deliver_now, reported_errors
+from careops.cli.common import console, deliver_now, err_console, reported_errors
 from careops.clock import local_today, utcnow
 from careops.db.models import CallbackOutcome
 from careops.db.uow import UnitOfWork
+from careops.errors import CareopsError
 from careops.months import Month
 from careops.rules.callbacks import due_dates
 from careops.services import callbacks as service
 from careops.services.call_lists import call_list_entries
+from careops.services.callback_months import close_month
 from careops.services.callback_planning import plan_and_notify
 from careops.settings import get_settings
 
@@ -42,6 +44,8 @@ def preview_callbacks(
 ) -> None:
     """The callback due dates R1 gives a project delivered on --delivered, from --from to --to."""
     with reported_errors():
+        if start > end:
+            raise CareopsError(f"--from {start:%Y-%m-%d} is later than --to {end:%Y-%m-%d}")
         dues = due_dates(delivered.date(), start.date(), end.date(), get_calendar())
     if as_json:
         typer.echo(json.dumps([d.isoformat() for _seq, d in dues]))
@@ -59,7 +63,8 @@ def plan(month: MonthOption = None) -> None:
     """Create the month's callbacks, assign them and mail the call lists (like plan-callbacks)."""
     with reported_errors():
         result = plan_and_notify(
-            UnitOfWork(), _month(month), get_calendar(), get_mailer(), utcnow()
+            UnitOfWork(), _month(month), get_calendar(), get_mailer(), utcnow(),
+            get_settings().tz,
         )
         sent = deliver_now()
     console.print(
@@ -116,18 +121,49 @@ def record(
     by: Annotated[str | None, typer.Option(help="Who made the call")] = None,
     no_more_calls: Annotated[bool, typer.Option(help="Customer asked not to be called")] = False,
 ) -> None:
-    """Record the outcome of a callback."""
+    """Record one call attempt of a callback (not_reached leaves it open for another try).
+
+    --project picks the project's open callback; a closed month's callback needs --id and is
+    recorded late."""
+    tz = get_settings().tz
     with reported_errors():
         if callback_id is None:
             if not project:
                 raise typer.BadParameter("give --id or --project")
             callback_id = service.find_callback_id(
-                UnitOfWork(), project, Month.parse(month) if month else None
+                UnitOfWork(), project, Month.parse(month) if month else None, tz
             )
         data = service.OutcomeInput(outcome, satisfaction, notes, issues, by, no_more_calls)
-        result = service.record_outcome(UnitOfWork(), callback_id, data, utcnow())
+        result = service.record_outcome(UnitOfWork(), callback_id, data, utcnow(), tz=tz)
+    for warning in result["warnings"]:
+        err_console.print(f"[yellow]warning:[/] {warning}", highlight=False)
     verb = "recorded" if result["changed"] else "already recorded"
-    console.print(f"callback {result['callback_id']} ({result['project']}) {verb}: {outcome}")
+    console.print(
+        f"callback {result['callback_id']} ({result['project']}, {result['month']}) {verb}: "
+        f"{result['outcome']}, attempt {result['attempts']}, {result['status']}"
+        + (f" — {result['late']}" if result["late"] else ""),
+        highlight=False,
+    )
+
+
+@app.command("show")
+def show(callback_id: Annotated[int, typer.Option("--id", help="Callback number")]) -> None:
+    """Show a callback and the history of its call attempts (times in local time)."""
+    with reported_errors():
+        found = service.callback_history(UnitOfWork(), callback_id, get_settings().tz)
+    console.print(
+        f"callback {found['callback_id']} ({found['project']}, due {found['due_date']}): "
+        f"{found['status']}, {found['outcome'] if found['attempts'] else 'no attempt yet'}",
+        highlight=False,
+    )
+    table = Table("attempt", "at", "by", "outcome", "satisfaction", "late", "notes / issues")
+    for a in found["history"]:
+        table.add_row(
+            str(a["attempt"]), a["at"], a["by"] or "", a["outcome"],
+            str(a["satisfaction"] or ""), "late" if a["late"] else "",
+            " / ".join(t for t in (a["notes"], a["issues_raised"]) if t),
+        )
+    console.print(table)
 
 
 @app.command("close")
@@ -136,7 +172,7 @@ def close(month: MonthOption = None) -> None:
     settings = get_settings()
     with reported_errors():
         the_month = Month.parse(month) if month else Month.of(local_today(settings.tz)).previous()
-        summary = service.close_month(
+        summary = close_month(
             UnitOfWork(),
             the_month,
             get_mailer(),

@@ -21,10 +21,11 @@ from careops.clock import local_today
 from careops.db.engine import get_engine
 from careops.db.uow import UnitOfWork
 from careops.errors import CareopsError
+from careops.exports import write_table
 from careops.services.import_rows import Kind
 from careops.services.imports import ImportReport, import_file
 from careops.settings import get_settings
-from careops.tabular import check_writable, write_csv
+from careops.tabular import check_writable
 
 app = typer.Typer(
     help="Import staff, customers and projects from .csv or .xlsx files (see config/samples).",
@@ -42,7 +43,7 @@ TodayOpt = Annotated[
 ]
 ErrorsOpt = Annotated[
     Path | None,
-    typer.Option("--errors", help="Also write every rejected row (row, reason) to this CSV."),
+    typer.Option("--errors", help="Also write every rejected row (row, reason) here: .csv/.xlsx"),
 ]
 
 
@@ -94,7 +95,7 @@ def _run(kind: Kind, file: Path, today: str | None, errors: Path | None) -> None
     unwritten = None
     if errors is not None:
         try:
-            write_csv(errors, ("row", "reason"), ((e.row, e.reason) for e in report.errors))
+            write_table(errors, ("row", "reason"), ((e.row, e.reason) for e in report.errors))
         except CareopsError as exc:  # stored already: show the rows here instead
             unwritten = str(exc)
     _print(kind, file, report, show_all=unwritten is not None)

@@ -145,6 +145,46 @@ class Callback(Base):
 
     project: Mapped[Project] = relationship()
     assignee: Mapped[Staff | None] = relationship()
+    attempts: Mapped[list[CallbackAttempt]] = relationship(
+        back_populates="callback", order_by="CallbackAttempt.seq"
+    )
+
+
+class CallbackAttempt(Base):
+    """One call made for a callback: its history. The latest attempt's outcome counts (it is
+    copied onto the callback); a reached or declined attempt is final."""
+
+    __tablename__ = "callback_attempt"
+    __table_args__ = (
+        UniqueConstraint("callback_id", "seq"),
+        CheckConstraint("satisfaction BETWEEN 1 AND 5", name="satisfaction_range"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    callback_id: Mapped[int] = mapped_column(ForeignKey("callback.id"))
+    seq: Mapped[int] = mapped_column(Integer)  # 1, 2, ... per callback
+    outcome: Mapped[CallbackOutcome] = mapped_column(_enum(CallbackOutcome))
+    satisfaction: Mapped[int | None] = mapped_column(Integer)
+    notes: Mapped[str | None] = mapped_column(Text)
+    issues_raised: Mapped[str | None] = mapped_column(Text)
+    recorded_by: Mapped[str | None] = mapped_column(String(100))
+    recorded_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    late: Mapped[bool] = mapped_column(Boolean, default=False)  # after its month was closed
+    # the caller's idempotency key (the record-callback flow run): a retried request adds nothing
+    request_key: Mapped[str | None] = mapped_column(String(100), unique=True)
+
+    callback: Mapped[Callback] = relationship(back_populates="attempts")
+
+
+class CallbackMonth(Base):
+    """What happened to a month of callbacks: when it was planned (call lists queued) and
+    closed (open callbacks marked missed, summary queued). A closed month is not planned again."""
+
+    __tablename__ = "callback_month"
+
+    month: Mapped[str] = mapped_column(String(7), primary_key=True)  # "YYYY-MM"
+    planned_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
 class OutboxMessage(Base):

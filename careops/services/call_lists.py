@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import csv
-import io
 from datetime import date
 from typing import NamedTuple
 
@@ -11,6 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, aliased
 
 from careops.db.models import Callback, CallbackStatus, Customer, Project, Staff
+from careops.exports import xlsx_bytes
 from careops.mailer import Attachment
 from careops.months import Month
 
@@ -105,10 +104,71 @@ def _last_outcomes(session: Session, month: Month) -> dict[int, str]:
     return {pid: str(outcome) for pid, outcome in session.connection().execute(query)}
 
 
-def call_list_csv(entries: list[CallListEntry], filename: str) -> Attachment:
-    """The whole list as CSV (UTF-8 with BOM, so Excel shows the Chinese text)."""
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    writer.writerow(CallListEntry._fields)
-    writer.writerows(entries)
-    return Attachment(filename, ("\ufeff" + buffer.getvalue()).encode("utf-8"))
+XLSX_MIMETYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+# The call list's columns and values in each recipient's language. Kept here, one mapping per
+# locale, until the mail texts move to translation catalogs.
+CALL_LIST_LABELS: dict[str, dict[str, str]] = {
+    "zh_CN": {
+        "sheet": "{month}回访清单",
+        "callback_id": "编号",
+        "due_date": "应回访日",
+        "customer_name": "客户",
+        "contact_name": "联系人",
+        "contact_phone": "电话",
+        "project_name": "项目",
+        "project_code": "项目编号",
+        "last_outcome": "上次结果",
+        "reached": "已接通",
+        "not_reached": "未接通",
+        "declined": "客户拒绝",
+        "none": "无",
+    },
+    "en": {
+        "sheet": "Callbacks {month}",
+        "callback_id": "No.",
+        "due_date": "Due date",
+        "customer_name": "Customer",
+        "contact_name": "Contact",
+        "contact_phone": "Phone",
+        "project_name": "Project",
+        "project_code": "Project code",
+        "last_outcome": "Last outcome",
+        "reached": "reached",
+        "not_reached": "not reached",
+        "declined": "declined",
+        "none": "none",
+    },
+}
+_COLUMNS = ("callback_id", "due_date", "customer_name", "contact_name", "contact_phone",
+            "project_name", "project_code", "last_outcome")
+_WIDTHS = (8, 12, 32, 12, 16, 32, 14, 12)
+
+
+def labels_for(locale: str | None) -> dict[str, str]:
+    """The labels of `locale` (`zh-CN`, `zh_CN` or `zh`; `en_US` or `en`), else Chinese."""
+    wanted = (locale or "").replace("-", "_")
+    for candidate in (wanted, wanted[:2]):
+        for known, labels in CALL_LIST_LABELS.items():
+            if known == candidate or known[:2] == candidate:
+                return labels
+    return CALL_LIST_LABELS["zh_CN"]
+
+
+def call_list_xlsx(
+    entries: list[CallListEntry], month: Month, locale: str | None, filename: str
+) -> Attachment:
+    """The whole list as an Excel workbook with headers in the recipient's language.
+
+    Dates are date cells, text (names, phone numbers) text cells: a customer name that looks
+    like a formula stays the text it is (careops.exports)."""
+    labels = labels_for(locale)
+    rows = (
+        (e.callback_id, e.due_date, e.customer_name, e.contact_name, e.contact_phone,
+         e.project_name, e.project_code, labels.get(e.last_outcome or "none", e.last_outcome))
+        for e in entries
+    )
+    content = xlsx_bytes(
+        labels["sheet"].format(month=month), [labels[c] for c in _COLUMNS], rows, widths=_WIDTHS
+    )
+    return Attachment(filename, content, XLSX_MIMETYPE)

@@ -15,20 +15,22 @@ import hashlib
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select, update
-from sqlalchemy.orm import Session
 
 from careops.calendar import WorkCalendar
+from careops.clock import DEFAULT_TZ
 from careops.db.insert import insert_ignoring_duplicates
 from careops.db.models import Callback, CallbackStatus, Customer, Department, Project, Staff
 from careops.db.uow import UnitOfWork
 from careops.mailer import Mailer
 from careops.months import Month
 from careops.rules.callbacks import assign_balanced, due_in_month
-from careops.services.call_lists import CallListEntry, call_list_csv, call_list_entries
+from careops.services.call_lists import CallListEntry, call_list_entries, call_list_xlsx
+from careops.services.callback_months import cancel_stale, mark, month_lock, refuse_if_closed
 
-# A longer list is still complete in the CSV attachment (opens in Excel).
+# A longer list is still complete in the Excel attachment.
 ROWS_IN_MAIL_BODY = 200
 
 
@@ -55,19 +57,26 @@ class PlanResult:
 
 
 def plan_and_notify(
-    uow: UnitOfWork, month: Month, cal: WorkCalendar, mailer: Mailer, now: datetime
+    uow: UnitOfWork, month: Month, cal: WorkCalendar, mailer: Mailer, now: datetime,
+    tz: ZoneInfo = DEFAULT_TZ,
 ) -> PlanResult:
     """Both steps: what `plan-callbacks` and `careops callbacks plan` do."""
-    result = plan_month(uow, month, cal, now)
-    result.call_lists, result.planned = queue_call_lists(uow, month, mailer, now)
+    result = plan_month(uow, month, cal, now, tz)
+    result.call_lists, result.planned = queue_call_lists(uow, month, mailer, now, tz)
     return result
 
 
-def plan_month(uow: UnitOfWork, month: Month, cal: WorkCalendar, now: datetime) -> PlanResult:
-    """Create every callback due in `month` (R1) that does not exist yet, and assign it."""
+def plan_month(
+    uow: UnitOfWork, month: Month, cal: WorkCalendar, now: datetime, tz: ZoneInfo = DEFAULT_TZ
+) -> PlanResult:
+    """Create every callback due in `month` (R1) that does not exist yet, and assign it.
+
+    A closed month is refused (MonthClosed): its summary is out, so callbacks created now
+    would be due in the past and reported nowhere."""
     with uow:
-        uow.lock(f"plan-callbacks:{month}")
+        uow.lock(month_lock(month))
         session = uow.session
+        refuse_if_closed(session, month, tz)
         result = PlanResult(str(month))
         due = _callbacks_due(uow, month, cal)
         existing = _existing_keys(uow, month)
@@ -99,30 +108,6 @@ def plan_month(uow: UnitOfWork, month: Month, cal: WorkCalendar, now: datetime) 
         result.cancelled = cancel_stale(uow.session, month)
         uow.commit()
     return result
-
-
-def cancel_stale(session: Session, month: Month) -> int:
-    """Cancel the month's open callbacks R1 no longer wants: retired project, customer asking
-    for no calls, or an anchor that is not the current delivery date (redelivered project)."""
-    stale = (
-        select(Callback.id)
-        .join(Project, Project.id == Callback.project_id)
-        .join(Customer, Customer.id == Project.customer_id)
-        .where(
-            Callback.month == str(month),
-            Callback.status == CallbackStatus.OPEN,
-            (Project.retired_on.is_not(None) & (Project.retired_on <= Callback.due_date))
-            | Customer.no_calls.is_(True)
-            | Project.delivered_on.is_(None)
-            | (Project.delivered_on != Callback.anchor_date),
-        )
-    )
-    result = session.execute(
-        update(Callback)
-        .where(Callback.id.in_(stale.scalar_subquery()))
-        .values(status=CallbackStatus.CANCELLED)
-    )
-    return result.rowcount
 
 
 def _callbacks_due(
@@ -174,12 +159,15 @@ def _current_load(uow: UnitOfWork, month: Month) -> dict[int, int]:
 
 
 def queue_call_lists(
-    uow: UnitOfWork, month: Month, mailer: Mailer, now: datetime
+    uow: UnitOfWork, month: Month, mailer: Mailer, now: datetime, tz: ZoneInfo = DEFAULT_TZ
 ) -> tuple[list[CallList], list[CallListEntry]]:
-    """Mail each assignee the open callbacks of `month` not yet on a list; mark them notified."""
+    """Mail each assignee the open callbacks of `month` not yet on a list; mark them notified
+    and the month planned (from then on, scheduled runs leave it alone)."""
     with uow:
-        uow.lock(f"plan-callbacks:{month}")
+        uow.lock(month_lock(month))
+        refuse_if_closed(uow.session, month, tz)
         lists, entries = _queue_call_lists(uow, month, mailer, now)
+        mark(uow.session, month, now, planned=True)
         uow.commit()
     return lists, entries
 
@@ -211,7 +199,10 @@ def _queue_call_lists(
                 "callbacks": items[:ROWS_IN_MAIL_BODY],
                 "total": len(items),
             },
-            attachments=[call_list_csv(items, f"call-list-{month}-{person.code}.csv")],
+            attachments=[
+                call_list_xlsx(items, month, person.locale,
+                               f"call-list-{month}-{person.code}.xlsx")
+            ],
             now=now,
         )
         lists.append(CallList(person.code, person.name, person.email, len(items)))

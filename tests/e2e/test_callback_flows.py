@@ -87,3 +87,38 @@ def test_scheduled_run_waits_for_the_first_working_day(world, smtp, monkeypatch)
     result = plan_callbacks()
     assert result == {"month": "2026-10", "skipped": "first working day is 2026-10-08"}
     assert smtp.messages == []
+
+
+def test_scheduled_run_plans_a_month_an_earlier_run_failed_to_plan(world, smtp, monkeypatch):
+    import flows.plan_callbacks as module
+
+    # 2026-02-02 is February's first working day; its run failed, so nothing is planned
+    monkeypatch.setattr(module, "local_today", lambda tz: date(2026, 2, 3))
+    result = plan_callbacks()
+    assert result["month"] == "2026-02" and result["created"] == 2
+
+    again = plan_callbacks()
+    assert again["month"] == "2026-02" and "already planned" in again["skipped"]
+    assert len(smtp.messages) == 2
+
+
+def test_scheduled_run_before_the_first_working_day_still_waits(world, smtp, monkeypatch):
+    import flows.plan_callbacks as module
+
+    monkeypatch.setattr(module, "local_today", lambda tz: date(2026, 2, 1))  # a Sunday
+    assert plan_callbacks() == {"month": "2026-02", "skipped": "first working day is 2026-02-02"}
+
+
+def test_record_form_refuses_a_score_without_a_reached_customer():
+    with pytest.raises(ValueError, match="satisfaction"):
+        CallbackRecord(callback_id=1, outcome="not_reached", satisfaction=4)
+
+
+def test_record_flow_keeps_attempts(world, smtp):
+    plan_callbacks(PlanCallbacksParams(month="2026-02"))
+    first = record_callback(CallbackRecord(project_code="A", outcome="not_reached"))
+    second = record_callback(CallbackRecord(project_code="A", outcome="reached", satisfaction=4))
+    assert (first["status"], first["attempts"]) == ("open", 1)
+    assert (second["status"], second["attempts"], second["callback_id"]) == (
+        "done", 2, first["callback_id"]
+    )

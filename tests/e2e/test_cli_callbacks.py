@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from datetime import date
+from datetime import UTC, date, datetime
 
 from typer.testing import CliRunner
 
@@ -79,3 +79,68 @@ def test_unreachable_smtp_keeps_the_plan_and_warns(sqlite_settings, monkeypatch)
     text = " ".join(result.output.split())
     assert "unreachable" in text and "kept in the outbox and retried automatically with " in text
     assert "backoff until 20" in text and "(Asia/Shanghai); see `careops outbox list`" in text
+
+
+def test_preview_with_from_after_to_is_an_error():
+    result = runner.invoke(app, ["preview", "callbacks", "--delivered", "2025-01-31",
+                                 "--from", "2026-12-31", "--to", "2026-01-01", "--json"])
+    assert result.exit_code == 2
+    assert "--from 2026-12-31 is later than --to 2026-01-01" in result.output
+
+
+def test_record_by_project_after_a_closed_month_and_a_retry(sqlite_settings, smtp, monkeypatch):
+    monkeypatch.setattr(console, "width", 200)
+    world = World(UnitOfWork())
+    world.staff("CS1")
+    world.project("A", world.customer("C1"), date(2026, 1, 14))
+    for month in ("2026-02", "2026-05"):
+        assert runner.invoke(app, ["callbacks", "plan", "--month", month]).exit_code == 0
+    assert runner.invoke(app, ["callbacks", "close", "--month", "2026-02"]).exit_code == 0
+
+    tried = runner.invoke(app, ["callbacks", "record", "--project", "A",
+                                "--outcome", "not_reached"])
+    assert tried.exit_code == 0, tried.output
+    assert "2026-05" in tried.output and "attempt 1" in tried.output
+    reached = runner.invoke(app, ["callbacks", "record", "--project", "A",
+                                  "--outcome", "reached", "--satisfaction", "5"])
+    assert reached.exit_code == 0 and "attempt 2" in reached.output
+
+    closed = runner.invoke(app, ["callbacks", "record", "--project", "A", "--month", "2026-02",
+                                 "--outcome", "reached"])
+    assert closed.exit_code == 2 and "2026-02 is closed" in closed.output
+    feb = closed.output.split("give --id ")[1].split()[0]
+    late = runner.invoke(app, ["callbacks", "record", "--id", feb, "--outcome", "reached"])
+    assert late.exit_code == 0 and "recorded late: 2026-02 was closed on" in late.output
+
+    history = runner.invoke(app, ["callbacks", "show", "--id", feb])
+    assert history.exit_code == 0 and "late" in history.output and "reached" in history.output
+
+    replan = runner.invoke(app, ["callbacks", "plan", "--month", "2026-02"])
+    assert replan.exit_code == 2 and "2026-02 was closed on" in replan.output
+
+
+def test_record_refusals_and_warnings_read_clearly(sqlite_settings, smtp, monkeypatch):
+    import careops.cli.callbacks as module
+
+    monkeypatch.setattr(console, "width", 200)
+    world = World(UnitOfWork())
+    world.staff("CS1")
+    world.project("A", world.customer("C1"), date(2026, 1, 14))
+    assert runner.invoke(app, ["callbacks", "plan", "--month", "2026-05"]).exit_code == 0
+    monkeypatch.setattr(module, "utcnow", lambda: datetime(2026, 2, 10, 3, 0, tzinfo=UTC))
+
+    scored = runner.invoke(app, ["callbacks", "record", "--project", "A",
+                                 "--outcome", "not_reached", "--satisfaction", "3"])
+    assert scored.exit_code == 2 and "satisfaction" in scored.output
+
+    early = runner.invoke(app, ["callbacks", "record", "--project", "A", "--outcome", "reached",
+                                "--by", "李雷"])
+    assert early.exit_code == 0 and "warning" in early.output and "due 2026-05-14" in early.output
+
+    again = runner.invoke(app, ["callbacks", "record", "--project", "A", "--month", "2026-05",
+                                "--outcome", "declined"])
+    assert again.exit_code == 2 and "2026-02-10 11:00" in again.output
+    assert "Z" not in again.output.replace("ZoneInfo", "")
+    callback_id = again.output.split("callback ")[1].split()[0]
+    shown = runner.invoke(app, ["callbacks", "show", "--id", callback_id])
+    assert shown.exit_code == 0 and "2026-02-10 11:00" in shown.output and "李雷" in shown.output

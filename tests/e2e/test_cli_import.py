@@ -75,6 +75,18 @@ def test_rejected_rows_are_listed_and_exit_1_with_good_rows_stored(cli, settings
     ]
 
 
+def test_rejected_rows_can_be_written_as_xlsx(cli, settings, tmp_path):
+    from openpyxl import load_workbook
+
+    path = tmp_path / "staff.csv"
+    path.write_text("code,name,department,email\nCS002,陈晓燕,客服部,=cmd\n", encoding="utf-8")
+    errors = tmp_path / "rejected.xlsx"
+    assert run(cli, "import", "staff", str(path), "--errors", str(errors)).exit_code == 1
+    rows = list(load_workbook(errors).worksheets[0].iter_rows(values_only=True))
+    assert rows[0] == ("row", "reason") and rows[1][0] == 2
+    assert rows[1][1].startswith("email: '=cmd' is not an e-mail address")
+
+
 @pytest.mark.parametrize(
     ("args", "message"),
     [

@@ -12,8 +12,9 @@ from careops.db.models import Callback, CallbackOutcome, CallbackStatus, Custome
 from careops.errors import CareopsError, InvalidTransition, NotFound
 from careops.mail.delivery import deliver_pending
 from careops.months import Month
+from careops.services.callback_months import close_month
 from careops.services.callback_planning import plan_and_notify
-from careops.services.callbacks import OutcomeInput, close_month, find_callback_id, record_outcome
+from careops.services.callbacks import OutcomeInput, find_callback_id, record_outcome
 from tests.support.factories import World
 
 NOW = datetime(2026, 2, 10, 3, 0, tzinfo=UTC)

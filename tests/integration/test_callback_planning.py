@@ -198,3 +198,48 @@ def test_one_unusable_address_never_blocks_the_month(uow, february, smtp, settin
         rows = {m.status: m.last_error for m in uow.session.scalars(select(OutboxMessage))}
     assert rows[OutboxStatus.FAILED].startswith("no usable recipient: '<@careops.local'")
     assert _plan(uow).created == 0  # a re-run goes through too
+
+
+def _attachments(message) -> dict[str, bytes]:
+    return {part.get_filename(): part.get_content() for part in message.message.iter_attachments()}
+
+
+def _sheet_rows(data: bytes) -> list[list]:
+    import io
+
+    from openpyxl import load_workbook
+
+    sheet = load_workbook(io.BytesIO(data)).worksheets[0]
+    return [[cell for cell in row] for row in sheet.iter_rows()]
+
+
+def test_call_list_attachment_is_xlsx_in_the_recipients_language(uow, february, smtp, settings):
+    _plan(uow)
+    deliver_pending(uow.engine, settings.smtp)
+
+    (zh,) = smtp.to("cs1@careops.test")
+    (name, data), = _attachments(zh).items()
+    assert name == "call-list-2026-02-CS1.xlsx"
+    rows = _sheet_rows(data)
+    assert [c.value for c in rows[0]][:5] == ["编号", "应回访日", "客户", "联系人", "电话"]
+    assert "callback_id" not in [c.value for c in rows[0]] and len(rows) == 1 + 3
+    assert rows[1][1].value.date() == date(2026, 2, 2) and rows[1][1].is_date
+    assert rows[1][4].value == "13912345678" and rows[1][4].data_type == "s"
+
+    (en,) = smtp.to("cs2@careops.test")
+    (data,) = _attachments(en).values()
+    assert [c.value for c in _sheet_rows(data)[0]][:3] == ["No.", "Due date", "Customer"]
+
+
+@pytest.mark.parametrize(
+    "name", ['=HYPERLINK("http://x","a")', "+cmd|' /C calc'!A0", "-2+3", "@SUM(A1)", "\t=1"]
+)
+def test_customer_text_never_becomes_a_formula_in_the_call_list(uow, world, smtp, settings, name):
+    world.staff("CS1")
+    world.project("A", world.customer("C1", name=name), date(2026, 1, 14))
+    _plan(uow)
+    deliver_pending(uow.engine, settings.smtp)
+
+    ((_, data),) = _attachments(smtp.messages[0]).items()
+    cell = _sheet_rows(data)[1][2]
+    assert cell.value == name and cell.data_type == "s"  # text, exactly as typed, not "f"
