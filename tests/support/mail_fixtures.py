@@ -1,0 +1,149 @@
+"""Fixed contexts for every mail: one case per template and per branch worth seeing.
+
+Used by `tests/support/mail_snapshots.py` (which stored the visible text of each case as the
+old per-locale templates rendered it) and by `tests/unit/test_mail_snapshots.py` (which renders
+the same cases now and compares). A new mail adds its cases here and its snapshots with
+`python -m tests.support.mail_snapshots --write NAME`.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from typing import Any
+
+from careops.services.call_lists import CallListEntry
+from careops.services.callbacks import MonthSummary
+from careops.services.fault_queries import FaultView, TimelineEntry
+
+LOCALES = ("zh_CN", "en")
+
+
+def _at(month: int, day: int, hour: int, minute: int = 0) -> datetime:
+    return datetime(2026, month, day, hour, minute, tzinfo=UTC)
+
+
+def _entry(n: int, due: date, outcome: str | None, last: str | None) -> CallListEntry:
+    return CallListEntry(
+        callback_id=100 + n, due_date=due, project_code=f"P-2024-{n:03d}",
+        project_name=f"项目{n}号楼安防", customer_name=f"华东客户{n}有限公司",
+        contact_name=f"联系人{n}", contact_phone=f"1391234567{n}", assignee_id=7,
+        assignee_name="韩梅梅", status="done" if outcome else "open", outcome=outcome,
+        satisfaction=5 if outcome == "reached" else None, last_outcome=last,
+    )
+
+
+CALLBACKS = [
+    _entry(1, date(2026, 12, 1), None, "reached"),
+    _entry(2, date(2026, 12, 15), None, "not_reached"),
+    _entry(3, date(2026, 12, 31), None, None),
+]
+
+TIMELINE = [
+    TimelineEntry(_at(9, 29, 1, 5), "reported", "李雷", "major fault reported"),
+    TimelineEntry(_at(9, 29, 1, 5), "notice:notice", "careops", "to a@careops.test, b@careops.test"),
+    TimelineEntry(_at(9, 29, 2, 0), "filed", "赵经理", "已安排抢修"),
+    TimelineEntry(_at(9, 29, 3, 30), "update", "李雷", "备用节点已接管"),
+]
+
+ANALYSIS = {
+    "impact": "华东区约 1,200 名用户无法登录，持续 5 小时。",
+    "handling": "切换备用节点，扩容数据库连接池。",
+    "root_cause": "数据库连接池耗尽。",
+    "corrective_actions": "扩容连接池。",
+    "preventive_actions": "增加连接数监控告警。",
+    "author": "李雷",
+    "submitted_at": _at(10, 8, 2, 15),
+}
+
+
+def fault(**changes: Any) -> FaultView:
+    values: dict[str, Any] = dict(
+        id=42, project_code="P-2024-017", project_name="智慧园区平台", customer_name="华东电力公司",
+        contact_name="王经理", severity="major", state="filed", occurred_at=_at(9, 29, 0, 40),
+        place="上海机房 B2", symptoms="首页 502\n部分用户无法登录", handling_plan="切换备用节点",
+        reporter="李雷", reported_at=_at(9, 29, 1, 5), filed_at=_at(9, 29, 2, 0),
+        filed_by="赵经理", escalated_at=None, resolved_at=_at(9, 30, 7, 0),
+        ended_at=_at(9, 30, 6, 45), resolution="数据库连接池扩容后恢复", unfiled_reason=None,
+        analysis_due_at=_at(10, 9, 16, 0), analysed_at=None, closed_at=None,
+        next_chase_at=None, chases_sent=0, timeline=TIMELINE, analysis=None,
+    )
+    values.update(changes)
+    return FaultView(**values)
+
+
+def _summary(full: bool) -> MonthSummary:
+    if not full:
+        return MonthSummary("2026-11", planned=2, done=2, outcomes={"reached": 2},
+                            average_satisfaction=None,
+                            by_assignee=[{"assignee": "韩梅梅", "planned": 2, "done": 2,
+                                          "missed": 0}])
+    return MonthSummary(
+        "2026-11", planned=12, done=9, missed=3, cancelled=1,
+        outcomes={"reached": 7, "not_reached": 1, "declined": 1}, average_satisfaction=4.5,
+        by_assignee=[
+            {"assignee": "韩梅梅", "planned": 7, "done": 6, "missed": 1},
+            {"assignee": "李华", "planned": 5, "done": 3, "missed": 2},
+        ],
+        missed_list=CALLBACKS[:2],
+    )
+
+
+DEADLINE = _at(10, 9, 16, 0)  # midnight in Shanghai: reads as 24:00 of 9 Oct
+
+# case id → (template, context); the case id starts with the template name
+CASES: dict[str, tuple[str, dict[str, Any]]] = {
+    "call_list": ("call_list", {"staff_name": "韩梅梅", "month": "2026-12",
+                                "callbacks": CALLBACKS, "total": 3}),
+    "call_list.truncated": ("call_list", {"staff_name": "韩梅梅", "month": "2026-12",
+                                          "callbacks": CALLBACKS[:2], "total": 250}),
+    "callback_month_summary": ("callback_month_summary",
+                               {"summary": _summary(True), "head_name": "王主管"}),
+    "callback_month_summary.quiet": ("callback_month_summary",
+                                     {"summary": _summary(False), "head_name": "王主管"}),
+    "fault_notice": ("fault_notice", {"fault": fault(state="reported"), "purpose": "notice"}),
+    "fault_notice.minor": ("fault_notice", {"fault": fault(severity="minor", state="reported"),
+                                            "purpose": "notice"}),
+    "fault_filed": ("fault_filed", {"fault": fault(), "purpose": "filed",
+                                    "comment": "已安排抢修"}),
+    "fault_filed.no_comment": ("fault_filed", {"fault": fault(), "purpose": "filed",
+                                               "comment": None}),
+    "fault_chase": ("fault_chase", {"fault": fault(state="reported"),
+                                    "purpose": "filing_reminder", "chase_number": 1,
+                                    "chase_total": 3, "final": False, "deadline": None,
+                                    "overdue": False}),
+    "fault_escalation": ("fault_escalation", {"fault": fault(state="escalated"),
+                                              "purpose": "filing_escalation",
+                                              "chase_number": 2, "chase_total": 3,
+                                              "final": False, "deadline": None,
+                                              "overdue": False}),
+    "fault_escalation.final": ("fault_escalation", {"fault": fault(state="escalated",
+                                                                   severity="minor"),
+                                                    "purpose": "filing_escalation",
+                                                    "chase_number": 3, "chase_total": 3,
+                                                    "final": True, "deadline": None,
+                                                    "overdue": False}),
+    "fault_update": ("fault_update", {"fault": fault(), "purpose": "update",
+                                      "note": "备用节点已接管", "by": "李雷"}),
+    "fault_analysis_request": ("fault_analysis_request", {"fault": fault(state="resolved"),
+                                                          "purpose": "analysis_request",
+                                                          "deadline": DEADLINE}),
+    "fault_analysis_chase": ("fault_analysis_chase", {"fault": fault(state="resolved"),
+                                                      "purpose": "analysis_reminder",
+                                                      "chase_number": 1, "chase_total": 2,
+                                                      "final": False, "deadline": DEADLINE,
+                                                      "overdue": False}),
+    "fault_analysis_chase.overdue": ("fault_analysis_chase", {"fault": fault(state="resolved"),
+                                                              "purpose": "analysis_overdue",
+                                                              "chase_number": 2,
+                                                              "chase_total": 2, "final": True,
+                                                              "deadline": DEADLINE,
+                                                              "overdue": True}),
+    "fault_analysis_report": ("fault_analysis_report", {
+        "fault": fault(state="analysed", analysis=ANALYSIS), "purpose": "report",
+    }),
+    "ops_failure": ("ops_failure", {
+        "flow_name": "plan-callbacks", "flow_run_name": "brave-otter", "state": "Failed",
+        "message": "数据库不可达\nsqlite3.OperationalError: database is locked",
+        "run_url": "http://127.0.0.1:4200/runs/flow-run/1",
+    }),
+}
