@@ -1,33 +1,40 @@
-"""Render a mail from `templates/<locale>/<name>.{subject.txt,txt,html}` with jinja2.
+"""Render a mail from its one template, `templates/mail/<name>.html`, in the recipient's locale.
 
-One jinja2 Environment per renderer (templates are compiled once and cached). HTML templates
-are autoescaped and get their `<style>` CSS inlined (mail clients drop `<style>` blocks);
-text templates are not escaped. Undefined variables are errors, never empty strings.
+The template extends `mail/_base.html`, puts the subject in `{% block subject %}` and the body
+in `{% block content %}`; its words are English msgids in `{% trans %}`/`_()`, translated from
+the gettext catalogs (`careops.i18n`). The renderer derives three parts from one render:
+the subject (the block, one line), the HTML (CSS inlined: mail clients drop `<style>`) and the
+plain-text alternative (`careops.mail.text`, from the same HTML).
+
+One jinja2 Environment per locale (templates are compiled once per locale and cached).
+Undefined variables are errors, never empty strings. Every `{{ value }}` shows on one line:
+line breaks and control characters in variables become spaces, so free text cannot fake
+headers or structure; `|free_text` shows text of several lines as a quoted, indented block.
 """
 
 from __future__ import annotations
 
 import contextlib
+import html as html_lib
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
 from pathlib import Path
 from types import TracebackType
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import css_inline
 import jinja2
 from jinja2 import pass_context
+from markupsafe import Markup, escape
 
 from careops.errors import TemplateError
+from careops.i18n import DEFAULT_LOCALE, Formats, resolve_locale, translations
+from careops.mail.text import html_to_text
 
-DEFAULT_LOCALE = "zh_CN"
-_EN_MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
-_ZH_WEEKDAYS = ("星期一", "星期二", "星期三", "星期四", "星期五", "星期六", "星期日")
-_EN_WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 _UNDEFINED = re.compile(r"'([^']+)' is undefined|has no attribute '([^']+)'")
+_CONTROL = re.compile(r"[\x00-\x1f\x7f\x85\u2028\u2029]+")
+_LINE_BREAK = re.compile(r"\r\n|[\n\r\v\f\x85\u2028\u2029]")
 
 
 @dataclass(frozen=True)
@@ -35,6 +42,32 @@ class RenderedMail:
     subject: str
     text: str
     html: str
+
+
+def one_line(value: Any) -> Any:
+    """Strings (not markup the templates made) lose line breaks and control characters."""
+    if isinstance(value, str) and not isinstance(value, Markup):
+        return _CONTROL.sub(" ", value)
+    return value
+
+
+def free_text(value: Any, pre: bool = False) -> Markup:
+    """Text of several lines (an analysis, a message) as a quoted block, each line escaped;
+    in the plain-text part every line of it is indented, never at the left margin."""
+    lines = [escape(_CONTROL.sub(" ", line)) for line in _LINE_BREAK.split(str(value))]
+    if pre:
+        return Markup('<pre class="free">{}</pre>').format(Markup("\n").join(lines))
+    return Markup('<blockquote class="free">{}</blockquote>').format(Markup("<br>\n").join(lines))
+
+
+def _one_line_arguments(gettext: Callable[..., Any]) -> Callable[..., Any]:
+    """Variables of `{% trans %}` and `_()` are not finalized by jinja2: fold them here."""
+
+    @pass_context
+    def wrapper(__context: jinja2.runtime.Context, *args: Any, **variables: Any) -> Any:
+        return gettext(__context, *args, **{k: one_line(v) for k, v in variables.items()})
+
+    return wrapper
 
 
 class MailRenderer:
@@ -48,47 +81,69 @@ class MailRenderer:
         default_locale: str = DEFAULT_LOCALE,
     ) -> None:
         self.templates_dir = Path(templates_dir)
-        self.tz = ZoneInfo(timezone)
+        self.timezone = timezone
         self.default_locale = default_locale
-        self.env = jinja2.Environment(
-            loader=jinja2.FileSystemLoader(self.templates_dir),
-            autoescape=lambda name: bool(name) and name.endswith(".html"),
-            undefined=jinja2.StrictUndefined,
-            keep_trailing_newline=True,
-            trim_blocks=True,
-            lstrip_blocks=True,
-        )
-        self.env.filters.update(
-            date=self._date_filter,
-            datetime=self._datetime_filter,
-            deadline=self._deadline_filter,
-            weekday=self._weekday_filter,
-            month=self._month_filter,
-        )
+        self._envs: dict[str, jinja2.Environment] = {}
         self._inliner = css_inline.CSSInliner(load_remote_stylesheets=False, keep_at_rules=True)
 
     def locale_for(self, locale: str | None) -> str:
-        """The template locale to use: exact, `zh-CN` spelling, language only, else default."""
-        for candidate in (locale, (locale or "").replace("-", "_"), (locale or "")[:2]):
-            if candidate and (self.templates_dir / candidate).is_dir():
-                return candidate
-        return self.default_locale
+        """The catalog locale to use: exact, `zh-CN` spelling, language only, else default."""
+        return resolve_locale(locale, self.default_locale)
+
+    def environment(self, locale: str) -> jinja2.Environment:
+        env = self._envs.get(locale)
+        if env is None:
+            env = self._envs[locale] = self._new_environment(locale)
+        return env
+
+    def _new_environment(self, locale: str) -> jinja2.Environment:
+        env = jinja2.Environment(
+            loader=jinja2.FileSystemLoader(self.templates_dir),
+            autoescape=lambda name: bool(name) and name.endswith(".html"),
+            undefined=jinja2.StrictUndefined,
+            trim_blocks=True,
+            lstrip_blocks=True,
+            finalize=one_line,
+            extensions=["jinja2.ext.i18n"],
+        )
+        env.policies["ext.i18n.trimmed"] = True  # msgids without the template's line breaks
+        env.install_gettext_translations(translations(locale), newstyle=True)
+        for name in ("gettext", "ngettext", "pgettext", "npgettext"):
+            env.globals[name] = _one_line_arguments(env.globals[name])
+        formats = Formats(locale, self.timezone)
+        env.filters.update(
+            date=formats.date,
+            datetime=formats.datetime,
+            deadline=formats.deadline,
+            weekday=formats.weekday,
+            month=formats.month,
+            time=formats.time,
+            number=formats.number,
+            free_text=free_text,
+        )
+        return env
 
     def render(self, name: str, locale: str, context: Mapping[str, Any]) -> RenderedMail:
         locale = self.locale_for(locale)
-        values = {**context, "mail_locale": locale}
-        subject = self._render(f"{locale}/{name}.subject.txt", values)
-        text = self._render(f"{locale}/{name}.txt", values)
-        html = self._render(f"{locale}/{name}.html", values)
+        template_name = f"mail/{name}.html"
+        template = self._template(self.environment(locale), template_name)
+        if "subject" not in template.blocks:
+            raise TemplateError(f"template {template_name} has no {{% block subject %}}")
+        values = {**context, "mail_locale": locale, "html_lang": locale.replace("_", "-")}
+        html = self._run(template_name, lambda: template.render(values))
+        subject = self._run(
+            template_name,
+            lambda: "".join(template.blocks["subject"](template.new_context(values))),
+        )
         return RenderedMail(
-            subject=" ".join(subject.split()),  # one line, whatever the variables held
-            text=text,
+            subject=" ".join(html_lib.unescape(subject).split()),  # one line, plain text
+            text=html_to_text(html),
             html=self._inliner.inline(html),
         )
 
-    def _render(self, template_name: str, values: Mapping[str, Any]) -> str:
+    def _template(self, env: jinja2.Environment, template_name: str) -> jinja2.Template:
         try:
-            template = self.env.get_template(template_name)
+            return env.get_template(template_name)
         except jinja2.TemplateNotFound as exc:
             raise TemplateError(
                 f"template {exc.name} not found under {self.templates_dir}"
@@ -97,8 +152,10 @@ class MailRenderer:
             raise TemplateError(
                 f"template {exc.name or template_name} line {exc.lineno}: {exc.message}"
             ) from None
+
+    def _run(self, template_name: str, render: Callable[[], str]) -> str:
         try:
-            return template.render(values)
+            return render()
         except jinja2.UndefinedError as exc:
             where = _failing_template(exc.__traceback__, self.templates_dir) or template_name
             match = _UNDEFINED.search(str(exc))
@@ -109,61 +166,14 @@ class MailRenderer:
                 f"template {where} needs variable '{variable}' which the caller did not provide"
             ) from None
 
-    # -- filters: they read the mail's locale from the template context -------------------
-
-    def _local(self, value: date | datetime) -> date | datetime:
-        if isinstance(value, datetime):
-            if value.tzinfo is None:
-                raise TemplateError(f"naive datetime {value!r} given to a template")
-            return value.astimezone(self.tz)
-        return value
-
-    @pass_context
-    def _date_filter(self, ctx: jinja2.runtime.Context, value: date | datetime) -> str:
-        day = self._local(value)
-        if ctx.get("mail_locale") == "en":
-            return f"{day.day} {_EN_MONTHS[day.month - 1]} {day.year}"
-        return f"{day.year}年{day.month}月{day.day}日"
-
-    @pass_context
-    def _datetime_filter(self, ctx: jinja2.runtime.Context, value: datetime) -> str:
-        if not isinstance(value, datetime):
-            raise TemplateError(f"the datetime filter needs a datetime, not {value!r}")
-        moment = self._local(value)
-        return f"{self._date_filter(ctx, moment)} {moment:%H:%M}"
-
-    @pass_context
-    def _deadline_filter(self, ctx: jinja2.runtime.Context, value: datetime) -> str:
-        """A deadline at local midnight reads as "24:00 of the day before" (PRC Civil Code)."""
-        moment = self._local(value)
-        if isinstance(moment, datetime) and moment.time() == time(0, 0):
-            return f"{self._date_filter(ctx, moment - timedelta(days=1))} 24:00"
-        return self._datetime_filter(ctx, value)
-
-    @pass_context
-    def _weekday_filter(self, ctx: jinja2.runtime.Context, value: date | datetime) -> str:
-        names = _EN_WEEKDAYS if ctx.get("mail_locale") == "en" else _ZH_WEEKDAYS
-        return names[self._local(value).weekday()]
-
-    @pass_context
-    def _month_filter(self, ctx: jinja2.runtime.Context, value: str | date) -> str:
-        """`"2026-12"` (or a date) → `2026年12月` / `Dec 2026`."""
-        if isinstance(value, str):
-            year, month = (int(part) for part in value.split("-")[:2])
-        else:
-            year, month = value.year, value.month
-        if ctx.get("mail_locale") == "en":
-            return f"{_EN_MONTHS[month - 1]} {year}"
-        return f"{year}年{month}月"
-
 
 def _failing_template(tb: TracebackType | None, root: Path) -> str | None:
-    """The innermost template in the traceback (e.g. `_base.html` when the base needs it)."""
+    """The innermost template in the traceback (e.g. `mail/_base.html` when the base needs it)."""
     found = None
     root = root.resolve()
     while tb is not None:
         filename = tb.tb_frame.f_code.co_filename
-        if filename.endswith((".html", ".txt")):
+        if filename.endswith((".html", ".css")):
             with contextlib.suppress(ValueError):  # a template outside this renderer's root
                 found = Path(filename).resolve().relative_to(root).as_posix()
         tb = tb.tb_next

@@ -12,8 +12,9 @@ from datetime import UTC, date, datetime
 from typing import Any
 
 from careops.services.call_lists import CallListEntry
-from careops.services.callbacks import MonthSummary
+from careops.services.callback_months import MonthSummary
 from careops.services.fault_queries import FaultView, TimelineEntry
+from careops.services.fault_recipients import Unreached
 
 LOCALES = ("zh_CN", "en")
 
@@ -40,7 +41,9 @@ CALLBACKS = [
 
 TIMELINE = [
     TimelineEntry(_at(9, 29, 1, 5), "reported", "李雷", "major fault reported"),
-    TimelineEntry(_at(9, 29, 1, 5), "notice:notice", "careops", "to a@careops.test, b@careops.test"),
+    TimelineEntry(
+        _at(9, 29, 1, 5), "notice:notice", "careops", "to a@careops.test, b@careops.test"
+    ),
     TimelineEntry(_at(9, 29, 2, 0), "filed", "赵经理", "已安排抢修"),
     TimelineEntry(_at(9, 29, 3, 30), "update", "李雷", "备用节点已接管"),
 ]
@@ -64,7 +67,8 @@ def fault(**changes: Any) -> FaultView:
         reporter="李雷", reported_at=_at(9, 29, 1, 5), filed_at=_at(9, 29, 2, 0),
         filed_by="赵经理", escalated_at=None, resolved_at=_at(9, 30, 7, 0),
         ended_at=_at(9, 30, 6, 45), resolution="数据库连接池扩容后恢复", unfiled_reason=None,
-        analysis_due_at=_at(10, 9, 16, 0), analysed_at=None, closed_at=None,
+        analysis_due_at=_at(10, 9, 16, 0), analysis_due_pending_year=None, analysed_at=None,
+        closed_at=None,
         next_chase_at=None, chases_sent=0, timeline=TIMELINE, analysis=None,
     )
     values.update(changes)
@@ -90,6 +94,19 @@ def _summary(full: bool) -> MonthSummary:
 
 DEADLINE = _at(10, 9, 16, 0)  # midnight in Shanghai: reads as 24:00 of 9 Oct
 
+UNREACHED = [
+    Unreached("sales", "missing", project="P-2024-017"),
+    Unreached("manager", "inactive", name="赵经理"),
+    Unreached("dept:BIZ", "nobody", name="BIZ"),
+    Unreached("customer", "no_email", name="王经理"),
+]
+
+CUSTOMER_REPORT = {
+    "id": 42, "project_name": "智慧园区平台", "customer_name": "华东电力公司",
+    "contact_name": "王经理", "occurred_at": _at(9, 29, 0, 40), "ended_at": _at(9, 30, 6, 45),
+    **{k: v for k, v in ANALYSIS.items() if k not in ("author", "submitted_at")},
+}
+
 # case id → (template, context); the case id starts with the template name
 CASES: dict[str, tuple[str, dict[str, Any]]] = {
     "call_list": ("call_list", {"staff_name": "韩梅梅", "month": "2026-12",
@@ -100,9 +117,10 @@ CASES: dict[str, tuple[str, dict[str, Any]]] = {
                                {"summary": _summary(True), "head_name": "王主管"}),
     "callback_month_summary.quiet": ("callback_month_summary",
                                      {"summary": _summary(False), "head_name": "王主管"}),
-    "fault_notice": ("fault_notice", {"fault": fault(state="reported"), "purpose": "notice"}),
+    "fault_notice": ("fault_notice", {"fault": fault(state="reported"), "purpose": "notice",
+                                      "unreached": UNREACHED}),
     "fault_notice.minor": ("fault_notice", {"fault": fault(severity="minor", state="reported"),
-                                            "purpose": "notice"}),
+                                            "purpose": "notice", "unreached": []}),
     "fault_filed": ("fault_filed", {"fault": fault(), "purpose": "filed",
                                     "comment": "已安排抢修"}),
     "fault_filed.no_comment": ("fault_filed", {"fault": fault(), "purpose": "filed",
@@ -127,6 +145,16 @@ CASES: dict[str, tuple[str, dict[str, Any]]] = {
     "fault_analysis_request": ("fault_analysis_request", {"fault": fault(state="resolved"),
                                                           "purpose": "analysis_request",
                                                           "deadline": DEADLINE}),
+    "fault_analysis_request.pending": ("fault_analysis_request", {
+        "fault": fault(state="resolved", analysis_due_at=None, analysis_due_pending_year=2027),
+        "purpose": "analysis_request", "deadline": None, "year": 2027,
+    }),
+    "fault_deadline_pending": ("fault_deadline_pending", {
+        "fault": fault(state="resolved", analysis_due_at=None, analysis_due_pending_year=2027),
+        "purpose": "deadline_pending", "year": 2027,
+        "error": "no working-day calendar for 2027: add config/calendar/2027.toml",
+    }),
+    "fault_analysis_customer": ("fault_analysis_customer", {"report": CUSTOMER_REPORT}),
     "fault_analysis_chase": ("fault_analysis_chase", {"fault": fault(state="resolved"),
                                                       "purpose": "analysis_reminder",
                                                       "chase_number": 1, "chase_total": 2,
@@ -140,6 +168,21 @@ CASES: dict[str, tuple[str, dict[str, Any]]] = {
                                                               "overdue": True}),
     "fault_analysis_report": ("fault_analysis_report", {
         "fault": fault(state="analysed", analysis=ANALYSIS), "purpose": "report",
+        "unreached": UNREACHED[3:],
+    }),
+    "ops_outbox_failed": ("ops_outbox_failed", {
+        "count": 7, "more": 5, "max_attempts": 8,
+        "messages": [
+            {"id": 301, "category": "call_list", "attempts": 8,
+             "error": "SMTP 451 4.3.0 mailbox temporarily unavailable"},
+            {"id": 302, "category": "fault_notice", "attempts": 0,
+             "error": "no usable recipient address: <@careops.local>"},
+        ],
+    }),
+    "ops_outbox_failed.all_listed": ("ops_outbox_failed", {
+        "count": 1, "more": 0, "max_attempts": 8,
+        "messages": [{"id": 303, "category": "callback_month_summary", "attempts": 8,
+                      "error": "SMTP 554 5.7.1 relay access denied"}],
     }),
     "ops_failure": ("ops_failure", {
         "flow_name": "plan-callbacks", "flow_run_name": "brave-otter", "state": "Failed",

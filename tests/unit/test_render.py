@@ -28,30 +28,31 @@ def renderer() -> MailRenderer:
     return MailRenderer(PROJECT_ROOT / "templates")
 
 
+def _mail(root: Path, name: str, body: str) -> None:
+    folder = root / "mail"
+    folder.mkdir(exist_ok=True)
+    (folder / f"{name}.html").write_text(body, encoding="utf-8")
+
+
 @pytest.fixture
 def custom(tmp_path: Path) -> MailRenderer:
     """A templates dir with a `greeting` mail using the filters and a customer name."""
-    for locale in ("zh_CN", "en"):
-        folder = tmp_path / locale
-        folder.mkdir()
-        (folder / "_base.html").write_text(
-            "<html><head><style>.name { color: #ff0000; }</style></head>"
-            "<body>{% block content %}{% endblock %}</body></html>",
-            encoding="utf-8",
-        )
-        (folder / "greeting.subject.txt").write_text(
-            "{{ customer }} {{ due | date }}\n", encoding="utf-8"
-        )
-        (folder / "greeting.txt").write_text(
-            "{{ customer }} {{ due | date }} {{ due | weekday }} {{ at | datetime }}"
-            " {{ month | month }}\n",
-            encoding="utf-8",
-        )
-        (folder / "greeting.html").write_text(
-            f'{{% extends "{locale}/_base.html" %}}{{% block content %}}'
-            '<p class="name">{{ customer }}</p>{{ due | date }}{% endblock %}',
-            encoding="utf-8",
-        )
+    _mail(
+        tmp_path,
+        "_base",
+        "<html><head><title>{% block subject %}{% endblock %}</title>"
+        "<style>.name { color: #ff0000; }</style></head>"
+        "<body>{% block content %}{% endblock %}</body></html>",
+    )
+    _mail(
+        tmp_path,
+        "greeting",
+        '{% extends "mail/_base.html" %}'
+        "{% block subject %}{{ customer }} {{ due | date }}{% endblock %}"
+        '{% block content %}<p class="name">{{ customer }}</p>'
+        "<p>{{ due | date }} {{ due | weekday }} {{ at | datetime }} {{ month | month }}"
+        " {{ n | number }}</p>{% endblock %}",
+    )
     return MailRenderer(tmp_path)
 
 
@@ -60,6 +61,7 @@ CONTEXT = {
     "due": date(2026, 12, 1),
     "at": datetime(2026, 12, 1, 6, 30, tzinfo=UTC),  # 14:30 in Shanghai
     "month": "2026-12",
+    "n": 12345.5,
 }
 
 
@@ -67,7 +69,8 @@ def test_zh_filters_escape_and_inline(custom: MailRenderer) -> None:
     mail = custom.render("greeting", "zh_CN", CONTEXT)
     assert mail.subject == "<script>alert(1)</script>华东公司 2026年12月1日"
     assert mail.text == (
-        "<script>alert(1)</script>华东公司 2026年12月1日 星期二 2026年12月1日 14:30 2026年12月\n"
+        "<script>alert(1)</script>华东公司\n\n"
+        "2026年12月1日 星期二 2026年12月1日 14:30 2026年12月 12,345.5\n"
     )
     assert "<script>" not in mail.html
     assert "&lt;script&gt;alert(1)&lt;/script&gt;华东公司" in mail.html
@@ -77,12 +80,13 @@ def test_zh_filters_escape_and_inline(custom: MailRenderer) -> None:
 
 def test_en_filters(custom: MailRenderer) -> None:
     mail = custom.render("greeting", "en", CONTEXT)
-    assert mail.text.endswith("1 Dec 2026 Tuesday 1 Dec 2026 14:30 Dec 2026\n")
+    assert mail.text.endswith("1 Dec 2026 Tuesday 1 Dec 2026 14:30 Dec 2026 12,345.5\n")
 
 
 def test_unknown_locale_falls_back_to_zh_cn(custom: MailRenderer) -> None:
     assert custom.render("greeting", "fr", CONTEXT).subject.endswith("2026年12月1日")
     assert custom.render("greeting", "en-GB", CONTEXT).subject.endswith("1 Dec 2026")
+    assert custom.render("greeting", "zh", CONTEXT).subject.endswith("2026年12月1日")
 
 
 def test_missing_variable_names_template_and_variable(custom: MailRenderer) -> None:
@@ -90,22 +94,50 @@ def test_missing_variable_names_template_and_variable(custom: MailRenderer) -> N
     with pytest.raises(TemplateError) as caught:
         custom.render("greeting", "zh_CN", context)
     assert str(caught.value) == (
-        "template zh_CN/greeting.txt needs variable 'month' which the caller did not provide"
+        "template mail/greeting.html needs variable 'month' which the caller did not provide"
     )
 
 
 def test_missing_variable_in_base_template_names_the_base(tmp_path: Path) -> None:
-    (tmp_path / "zh_CN").mkdir()
-    (tmp_path / "zh_CN" / "_base.html").write_text("{{ footer_note }}{% block c %}{% endblock %}")
-    (tmp_path / "zh_CN" / "x.subject.txt").write_text("s")
-    (tmp_path / "zh_CN" / "x.txt").write_text("t")
-    (tmp_path / "zh_CN" / "x.html").write_text('{% extends "zh_CN/_base.html" %}')
-    with pytest.raises(TemplateError, match=r"zh_CN/_base.html needs variable 'footer_note'"):
+    _mail(tmp_path, "_base", "{{ footer_note }}{% block subject %}{% endblock %}")
+    _mail(tmp_path, "x", '{% extends "mail/_base.html" %}{% block subject %}s{% endblock %}')
+    with pytest.raises(TemplateError, match=r"mail/_base.html needs variable 'footer_note'"):
         MailRenderer(tmp_path).render("x", "zh_CN", {})
 
 
+def test_a_mail_without_a_subject_block_is_named(tmp_path: Path) -> None:
+    _mail(tmp_path, "x", "<p>no subject</p>")
+    with pytest.raises(TemplateError, match=r"mail/x.html has no \{% block subject %\}"):
+        MailRenderer(tmp_path).render("x", "zh_CN", {})
+
+
+def test_trans_blocks_translate_and_escape_their_variables(tmp_path: Path) -> None:
+    _mail(tmp_path, "t", "<title>{% block subject %}{{ _('Fault notice') }}{% endblock %}</title>"
+          "<p>{% trans name=name %}Hello {{ name }}, the month is closed.{% endtrans %}</p>")
+    renderer = MailRenderer(tmp_path)
+    zh = renderer.render("t", "zh_CN", {"name": "<i>王</i>\nBcc: x@example.com"})
+    assert zh.subject == "故障通报"
+    assert "&lt;i&gt;王&lt;/i&gt; Bcc: x@example.com，您好：本月客户回访已结束" in zh.html
+    en = renderer.render("t", "en", {"name": "Li"})
+    assert (en.subject, en.text) == ("Fault notice", "Hello Li, the month is closed.\n")
+
+
+def test_text_part_keeps_tables_and_links_readable(renderer: MailRenderer) -> None:
+    from tests.support.mail_fixtures import CASES
+
+    template, context = CASES["call_list"]
+    text = renderer.render(template, "en", context).text
+    header = next(line for line in text.splitlines() if line.startswith("No."))
+    assert header.split() == ["No.", "Due", "Customer", "Contact", "Phone", "Project", "Last",
+                              "outcome"]
+    row = next(line for line in text.splitlines() if line.startswith("101"))
+    assert row.split()[:5] == ["101", "1", "Dec", "2026", "华东客户1有限公司"]
+    ops = renderer.render("ops_failure", "en", OPS_CONTEXT).text
+    assert "[Open the run](http://127.0.0.1:4200/runs/flow-run/1)" in ops
+
+
 def test_missing_template_is_named(renderer: MailRenderer) -> None:
-    with pytest.raises(TemplateError, match=r"zh_CN/no_such_mail.subject.txt not found"):
+    with pytest.raises(TemplateError, match=r"mail/no_such_mail.html not found"):
         renderer.render("no_such_mail", "zh_CN", {})
 
 
@@ -177,7 +209,5 @@ def test_message_rejects_line_breaks(field: str) -> None:
     ],
 )
 def test_deadline_at_midnight_reads_as_24_00_of_the_day_before(locale, moment, shown, tmp_path):
-    (tmp_path / locale).mkdir()
-    for ext, body in (("subject.txt", "x"), ("txt", "{{ d|deadline }}"), ("html", "<p>x</p>")):
-        (tmp_path / locale / f"t.{ext}").write_text(body, encoding="utf-8")
+    _mail(tmp_path, "t", "<title>{% block subject %}x{% endblock %}</title><p>{{ d|deadline }}</p>")
     assert MailRenderer(tmp_path).render("t", locale, {"d": moment}).text.strip() == shown
