@@ -65,3 +65,16 @@ def test_every_mail_template_has_cases_and_snapshots() -> None:
     for case in CASES:
         for locale in LOCALES:
             assert snapshot_path(case, locale).is_file(), f"no snapshot for {case} [{locale}]"
+
+
+def test_no_per_locale_template_copies() -> None:
+    """One template per mail: old-style `templates/<locale>/<name>.{subject.txt,txt,html}`
+    (e.g. arriving in a merge) must be converted (DEVELOPERS.md, "Adding a mail")."""
+    templates = PROJECT_ROOT / "templates"
+    old_style = sorted(
+        p.relative_to(templates).as_posix()
+        for p in templates.rglob("*")
+        if p.name.endswith((".subject.txt", ".txt"))
+        or (p.is_dir() and p.name.replace("-", "_") in {"zh_CN", "zh", "en", "en_US", "en_GB"})
+    )
+    assert not old_style, f"per-locale mail templates left: {old_style}"
