@@ -6,6 +6,7 @@ import typer
 
 from careops.cli import callbacks, db, demo, faults, imports, outbox, stack
 from careops.cli.common import CareopsGroup
+from careops.cli.doctor import doctor
 
 app = typer.Typer(
     cls=CareopsGroup,
@@ -20,6 +21,7 @@ app.add_typer(callbacks.preview_app, name="preview")
 app.add_typer(stack.app, name="stack")
 app.add_typer(faults.app, name="fault")
 app.add_typer(outbox.app, name="outbox")
+app.command()(doctor)
 
 if __name__ == "__main__":
     app()

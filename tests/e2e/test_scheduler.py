@@ -71,9 +71,13 @@ def test_a_schedule_a_minute_ahead_fires_and_the_worker_completes_the_run(
     async def add_schedule(client):
         deployment = await client.read_deployment_by_name("deliver-outbox/deliver-outbox")
         schedule = CronSchedule(cron=f"{fire.minute} {fire.hour} * * *", timezone="UTC")
-        await client.create_deployment_schedules(deployment.id, [(schedule, True)])
+        (created,) = await client.create_deployment_schedules(deployment.id, [(schedule, True)])
+        return deployment.id, created.id
 
-    with_client(stack.api_url, add_schedule)
+    async def remove_schedule(client):  # leave the deployment as prefect.yaml declares it
+        await client.delete_deployment_schedule(*added)
+
+    added = with_client(stack.api_url, add_schedule)
     deadline = time.monotonic() + RUN_TIMEOUT
     while True:
         runs = [
@@ -86,6 +90,7 @@ def test_a_schedule_a_minute_ahead_fires_and_the_worker_completes_the_run(
         time.sleep(2)
     assert runs[0].state.is_completed(), runs[0].state
     assert len(runs) == 1
+    with_client(stack.api_url, remove_schedule)
 
 
 def test_the_catch_up_run_of_a_fresh_stack_completed(stack: RunningStack) -> None:
@@ -158,6 +163,32 @@ def test_a_reported_fault_schedules_one_exact_time_chase(stack: RunningStack) ->
     assert timedelta(minutes=29) < wakeups[0].expected_start_time - datetime.now(UTC) < timedelta(
         minutes=31
     )
+
+
+def test_doctor_on_the_running_stack_names_only_what_is_wrong(stack: RunningStack) -> None:
+    """`careops doctor --json` against the stack: all green but the unpublished 2027 calendar."""
+    import json
+    import os
+    import subprocess
+    import sys
+
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("PREFECT_", "CAREOPS_"))}
+    env.update(CAREOPS_DATABASE_URL=stack.database_url, CAREOPS_SMTP__PORT=str(stack.smtp_port),
+               PREFECT_API_URL=stack.api_url)
+    result = subprocess.run(
+        [sys.executable, "-m", "careops.cli.main", "doctor", "--json"], cwd=PROJECT_ROOT,
+        env=env, capture_output=True, text=True, timeout=120, check=False,
+    )
+    report = json.loads(result.stdout)
+    status = {c["name"]: c["status"] for c in report["checks"]}
+    failing = {name for name, s in status.items() if s == "fail"}
+    today = datetime.now(UTC).date()
+    calendar_known = today + timedelta(days=90) < datetime(2027, 1, 1).date() and today.month < 11
+    assert failing == (set() if calendar_known else {"calendar"}), report
+    assert result.returncode == (0 if calendar_known else 1)
+    for name in ("database", "smtp", "prefect api", "deployments", "worker", "last runs"):
+        assert status[name] == "ok", report
+    assert "1 online" in next(c["detail"] for c in report["checks"] if c["name"] == "worker")
 
 
 def test_the_server_log_has_no_scheduler_error(stack: RunningStack) -> None:
