@@ -29,3 +29,22 @@ if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$wanted" ] || [ ! -x .venv/bin/c
   .venv/bin/python -m pip install --quiet -e '.[dev]' -c constraints.txt
   echo "$wanted" > "$stamp"
 fi
+
+# System packages: headless Chromium + its driver (browser tests of the web app) and a CJK font
+# (charts with Chinese labels). Installed with apt-get when missing and running as root;
+# otherwise the browser tests skip and say why.
+need=()
+[ -x /usr/bin/chromium ] || need+=(chromium)
+[ -x /usr/bin/chromedriver ] || need+=(chromium-driver)
+[ -f /usr/share/fonts/truetype/wqy/wqy-microhei.ttc ] || need+=(fonts-wqy-microhei)
+if [ ${#need[@]} -gt 0 ]; then
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+    echo "installing ${need[*]} with apt-get"
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get update -qq || echo "apt-get update failed; trying the cached package lists" >&2
+    apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null ||
+      echo "could not install ${need[*]}: browser tests will skip" >&2
+  else
+    echo "missing ${need[*]} (not root or no apt-get): browser tests will skip" >&2
+  fi
+fi
