@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from careops.cli import callbacks, db, demo, faults, imports, outbox, stack
+from careops.cli import callbacks, cases, db, demo, faults, imports, outbox, stack
 from careops.cli.common import CareopsGroup
 
 app = typer.Typer(
@@ -20,6 +20,7 @@ app.add_typer(callbacks.preview_app, name="preview")
 app.add_typer(stack.app, name="stack")
 app.add_typer(faults.app, name="fault")
 app.add_typer(outbox.app, name="outbox")
+app.add_typer(cases.app, name="case")
 
 if __name__ == "__main__":
     app()
