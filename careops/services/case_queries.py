@@ -73,6 +73,7 @@ class CaseView:
     customer_code: str
     customer_name: str
     contact_name: str
+    customer_locale: str
     project_code: str | None
     project_name: str | None
     callback_id: int | None
@@ -112,7 +113,7 @@ def case_view(session: Session, case: Case, tz: ZoneInfo, now: datetime | None =
     return CaseView(
         id=case.id, kind=str(case.kind), state=str(case.state),
         customer_code=case.customer.code, customer_name=case.customer.name,
-        contact_name=case.customer.contact_name,
+        contact_name=case.customer.contact_name, customer_locale=case.customer.locale,
         project_code=project.code if project else None,
         project_name=project.name if project else None, callback_id=case.callback_id,
         channel=case.channel, text=case.text, received_at=case.received_at,
