@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 
 from careops.settings import PROJECT_ROOT
-from careops.stack.processes import descendants, free_port
+from careops.stack.processes import descendants, free_port, http_ok
 
 pytestmark = pytest.mark.e2e
 
@@ -68,7 +68,7 @@ async def _run_deployment(api_url: str, name: str) -> tuple[str, list]:
     reason="flows/deliver_outbox.py does not exist yet: nothing to deploy and run",
 )
 def test_stack_up_runs_a_deployment_and_stops_cleanly_on_sigint(tmp_path: Path) -> None:
-    port, smtp_port = free_port(), free_port()
+    port, smtp_port, web_port = free_port(), free_port(), free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith(("PREFECT_", "CAREOPS_"))}
     env.update(
         CAREOPS_DATABASE_URL=f"sqlite:///{tmp_path / 'careops.db'}",
@@ -79,7 +79,7 @@ def test_stack_up_runs_a_deployment_and_stops_cleanly_on_sigint(tmp_path: Path) 
     with log.open("wb") as out:
         proc = subprocess.Popen(
             [sys.executable, "-c", "from careops.cli.stack import app; app()", "up",
-             "--port", str(port), "--smtp-port", str(smtp_port)],
+             "--port", str(port), "--smtp-port", str(smtp_port), "--web-port", str(web_port)],
             cwd=PROJECT_ROOT, env=env, stdout=out, stderr=subprocess.STDOUT,
             start_new_session=True,
         )  # fmt: skip
@@ -87,6 +87,13 @@ def test_stack_up_runs_a_deployment_and_stops_cleanly_on_sigint(tmp_path: Path) 
     try:
         _wait_for_ready(proc, log)
         assert "demo data seeded" in log.read_text()
+        assert f"web app      http://127.0.0.1:{web_port}" in log.read_text()
+        assert http_ok(f"http://127.0.0.1:{web_port}/healthz")
+        # the R6 sweep runs through the real worker too (no case yet: it does nothing)
+        state, _ = asyncio.run(
+            _run_deployment(f"http://127.0.0.1:{port}/api", "case-deadlines")
+        )
+        assert state == "COMPLETED", log.read_text()
         state, schedules = asyncio.run(
             _run_deployment(f"http://127.0.0.1:{port}/api", "deliver-outbox")
         )
