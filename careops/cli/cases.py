@@ -240,3 +240,15 @@ def list_(
         table.add_row(str(r["id"]), r["kind"], r["state"], r["customer"], r["owner"],
                       r["received"], due)
     console.print(table)
+
+
+@app.command("purge")
+def purge(dry_run: Annotated[bool, typer.Option(help="Only count what is due")] = False) -> None:
+    """Delete closed cases past the archive period (statistics stay), like purge-cases."""
+    from careops.services.case_archive import purge_cases
+
+    with reported_errors():
+        r = purge_cases(UnitOfWork(), CaseEnv.from_settings(), utcnow(), dry_run=dry_run)
+    verb = "would purge" if dry_run else "purged"
+    console.print(f"{verb} {r.purged} closed case(s) ({r.purged_important} important); "
+                  f"{r.kept_closed} kept", highlight=False)
