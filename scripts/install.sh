@@ -21,6 +21,20 @@ if [ ! -x .venv/bin/python ]; then
   "$python" -m venv .venv
 fi
 
+# A font with Chinese glyphs for the charts in reports (careops/charts.py, [charts] font_file).
+font=/usr/share/fonts/truetype/wqy/wqy-microhei.ttc
+if [ ! -f "$font" ]; then
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+    echo "installing fonts-wqy-microhei (Chinese chart labels)"
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get install -y -qq fonts-wqy-microhei >/dev/null 2>&1 ||
+      { apt-get update -qq && apt-get install -y -qq fonts-wqy-microhei >/dev/null; }
+  else
+    echo "warning: $font is missing: run 'apt-get install fonts-wqy-microhei' as root" \
+         "(charts in reports need it)" >&2
+  fi
+fi
+
 stamp=.venv/.careops-installed
 wanted="$(cat pyproject.toml constraints.txt | cksum)"
 if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$wanted" ] || [ ! -x .venv/bin/careops ]; then
