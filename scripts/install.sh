@@ -44,13 +44,12 @@ if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$wanted" ] || [ ! -x .venv/bin/c
   echo "$wanted" > "$stamp"
 fi
 
-# System packages: headless Chromium + its driver (browser tests of the web app) and a CJK font
-# (charts with Chinese labels). Installed with apt-get when missing and running as root;
-# otherwise the browser tests skip and say why.
+# Headless Chromium + its driver (Debian's, same source package, so versions match) for the
+# web app's browser tests. Installed with apt-get when missing and running as root; otherwise
+# the browser tests skip and say why.
 need=()
 [ -x /usr/bin/chromium ] || need+=(chromium)
 [ -x /usr/bin/chromedriver ] || need+=(chromium-driver)
-[ -f /usr/share/fonts/truetype/wqy/wqy-microhei.ttc ] || need+=(fonts-wqy-microhei)
 if [ ${#need[@]} -gt 0 ]; then
   if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
     echo "installing ${need[*]} with apt-get"
