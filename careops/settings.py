@@ -118,6 +118,11 @@ class FaultSettings(BaseModel):
         return [_department(n) for n in names]
 
 
+class ChartSettings(BaseModel):
+    # A font with Chinese glyphs (Debian fonts-wqy-microhei, installed by scripts/install.sh).
+    font_file: Path = Path("/usr/share/fonts/truetype/wqy/wqy-microhei.ttc")
+
+
 class CaseSettings(BaseModel):
     """R6 numbers (the regulation's defaults) and the archive periods."""
 
@@ -170,6 +175,7 @@ class Settings(BaseSettings):
     prefect: PrefectStackSettings = Field(default_factory=PrefectStackSettings)
     callbacks: CallbackSettings = Field(default_factory=CallbackSettings)
     faults: FaultSettings = Field(default_factory=FaultSettings)
+    charts: ChartSettings = Field(default_factory=ChartSettings)
     cases: CaseSettings = Field(default_factory=CaseSettings)
     web: WebSettings = Field(default_factory=WebSettings)
 
