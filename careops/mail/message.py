@@ -106,7 +106,9 @@ def build_message(
         assert html_part is not None
         for image in inline_images:
             if f"cid:{image.cid}" not in rendered.html:
-                raise HeaderError(f"mail {rendered.subject!r}: the HTML never shows cid:{image.cid}")
+                raise HeaderError(
+                    f"mail {rendered.subject!r}: the HTML never shows cid:{image.cid}"
+                )
             maintype, subtype = image.mimetype.split("/", 1)
             html_part.add_related(
                 image.content, maintype=maintype, subtype=subtype, cid=f"<{image.cid}>",
