@@ -11,7 +11,14 @@ from openpyxl import load_workbook
 from careops.clock import FrozenClock
 from careops.db.case_models import CaseStatistic
 from careops.db.fault_models import Fault, FaultEvent
-from careops.db.models import Callback, CallbackOutcome, CallbackStatus, Department, StaffRole
+from careops.db.models import (
+    Callback,
+    CallbackOutcome,
+    CallbackStatus,
+    Department,
+    Project,
+    StaffRole,
+)
 from careops.mail.delivery import deliver_pending
 from careops.months import Month
 from careops.rules.cases import CaseKind, Channel, Opinion
@@ -42,7 +49,8 @@ def _callbacks(uow, ids) -> None:
                         satisfaction=sat)
 
     done, reached = CallbackStatus.DONE, CallbackOutcome.REACHED
-    with uow:
+    with uow:  # delivered on the callbacks' anchor, so closing the month keeps them
+        uow.session.get(Project, ids["project"]).delivered_on = date(2025, 1, 1)
         uow.session.add_all([
             cb(1, "cs1", done, reached, 5), cb(2, "cs1", done, reached, 3),
             cb(3, "cs1", done, CallbackOutcome.NOT_REACHED), cb(4, "cs1", CallbackStatus.MISSED),
