@@ -13,9 +13,12 @@ plus one per notice, not a sweep every few minutes. Requires a migrated database
 
 from __future__ import annotations
 
+import time
+
 from prefect import flow
 from pydantic import BaseModel
 
+from careops.clock import utcnow
 from tasks.cases import publish_cases_task, schedule_sweep_task, sweep_deadlines_task
 from tasks.mail import deliver_outbox_task
 from tasks.notify import FAILURE_HOOKS
@@ -25,9 +28,20 @@ class CaseDeadlinesParams(BaseModel):
     """No parameters: the sweep acts on every case due now."""
 
 
+# A run scheduled for a notice's instant can start a moment early (the worker prefetches runs):
+# a notice due within this many seconds is waited for, not left to the next backstop run.
+IMMINENT_SECONDS = 90
+
+
 @flow(name="case-deadlines", log_prints=True, **FAILURE_HOOKS)
 def case_deadlines(params: CaseDeadlinesParams | None = None) -> dict:
     swept = sweep_deadlines_task()
+    upcoming = swept["next_notice_at"]
+    if upcoming is not None and (upcoming - utcnow()).total_seconds() <= IMMINENT_SECONDS:
+        time.sleep(max(0.0, (upcoming - utcnow()).total_seconds()) + 1)
+        again = sweep_deadlines_task()
+        swept = {key: swept[key] + again[key] for key in ("warned", "breached", "closed")} | {
+            "next_notice_at": again["next_notice_at"]}
     delivery = deliver_outbox_task()
     touched = sorted({*swept["warned"], *swept["breached"], *swept["closed"]})
     if touched:
