@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import asdict
 from datetime import datetime, timedelta
 
-from prefect import get_run_logger, task
+from prefect import task
 
 from careops.clock import utcnow
 from careops.db.uow import UnitOfWork
@@ -15,6 +15,7 @@ from careops.services.case_deadlines import next_notice_at, sweep_deadlines
 from careops.services.case_notices import CaseEnv
 from careops.services.case_queries import list_cases, show_case
 from careops.settings import get_settings
+from careops.wakeups import schedule_wakeup
 from tasks.artifacts import markdown_table, publish_markdown, publish_table
 
 SWEEP_DEPLOYMENT = "case-deadlines/case-deadlines"
@@ -51,30 +52,12 @@ def next_notice_task() -> datetime | None:
 
 @task(name="schedule-case-deadlines")
 def schedule_sweep_task(next_at: datetime | None) -> str | None:
-    """Schedule one case-deadlines run at `next_at` (the next warning or breach), so notices go
-    on time without a sweep every few minutes. Idempotent: one run per instant. Best effort:
-    without the deployment (tests, a server without it) the backstop schedule still sweeps."""
-    logger = get_run_logger()
+    """One case-deadlines run at the minute of the next warning or breach (careops/wakeups.py):
+    notices go on time without a sweep every few minutes; the backstop schedule catches a
+    wakeup that was lost. Idempotent per minute."""
     if next_at is None or next_at - utcnow() > SCHEDULE_AHEAD:
         return None
-    from prefect.client.orchestration import get_client
-    from prefect.exceptions import ObjectNotFound
-    from prefect.states import Scheduled
-
-    with get_client(sync_client=True) as client:
-        try:
-            deployment = client.read_deployment_by_name(SWEEP_DEPLOYMENT)
-        except ObjectNotFound:
-            logger.info("no %s deployment: the next sweep is the scheduled one", SWEEP_DEPLOYMENT)
-            return None
-        run = client.create_flow_run_from_deployment(
-            deployment.id, state=Scheduled(scheduled_time=max(next_at, utcnow())),
-            idempotency_key=f"case-deadlines@{next_at.isoformat()}", parameters={},
-        )
-    local = next_at.astimezone(get_settings().tz)
-    logger.info("next case notice due %s: run %s scheduled then", f"{local:%Y-%m-%d %H:%M}",
-                run.name)
-    return str(run.id)
+    return schedule_wakeup(SWEEP_DEPLOYMENT, next_at, utcnow(), reason="next R6 case notice")
 
 
 def _local(moment: datetime | None) -> str:

@@ -1,6 +1,6 @@
 """cases: R6 complaints, consultations, suggestions (customer_case, case_event, case_statistic)
 
-Revision ID: 0003_cases
+Revision ID: 0004_cases
 Revises: 0003_fault_pending_deadline
 Create Date: 2026-12-01 21:39:33.431533
 """
@@ -11,7 +11,7 @@ from alembic import op
 import careops.db.base
 
 
-revision: str = '0003_cases'
+revision: str = '0004_cases'
 down_revision: str | None = '0003_fault_pending_deadline'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
