@@ -174,7 +174,8 @@ class Stack:
         )
 
     def _catch_up(self) -> None:
-        """A fault-watch run in a minute: chases that fell due while the stack was down go out.
+        """fault-watch and case-deadlines runs in a minute: chases and case notices that fell due
+        while the stack was down go out.
 
         Scheduled like every wakeup (careops/wakeups.py), so the first scheduled run of a fresh
         stack completes in the UI within two minutes of the start.
@@ -183,9 +184,14 @@ class Stack:
         from careops.wakeups import schedule_wakeup
 
         now = utcnow()
-        if schedule_wakeup("fault-watch/fault-watch", now + timedelta(minutes=1), now,
-                           reason="catch up after the stack started", api=self.config.api_url):
-            self.console.print("  fault-watch catch-up run scheduled for the next minute")
+        # a minute apart: two flow runs starting together on a fresh SQLite server contend
+        for minutes, deployment in ((1, "fault-watch/fault-watch"),
+                                    (2, "case-deadlines/case-deadlines")):
+            if schedule_wakeup(deployment, now + timedelta(minutes=minutes), now,
+                               reason="catch up after the stack started",
+                               api=self.config.api_url):
+                name = deployment.split("/")[0]
+                self.console.print(f"  {name} catch-up run scheduled in {minutes} minute(s)")
 
     def _first_plan(self) -> None:
         """On fresh demo data, run the main job once so there is something to look at."""
