@@ -3,6 +3,7 @@ exact-time scheduling of the deadline sweep."""
 
 from __future__ import annotations
 
+import html
 from dataclasses import asdict
 from datetime import datetime, timedelta
 
@@ -70,12 +71,13 @@ def publish_cases_task(case_ids: list[int]) -> None:
     tz = get_settings().tz
     for case_id in case_ids:
         v = show_case(UnitOfWork(), case_id, tz, utcnow())
-        rows = [{"when": _local(e.at), "what": e.kind, "by": e.actor, "details": e.details}
-                for e in v.history]
+        rows = [{"when": _local(e.at), "what": e.kind, "by": html.escape(e.actor),
+                 "details": html.escape(e.details)} for e in v.history]
         facts = [("kind / state", f"{v.kind} / {v.state}"),
-                 ("customer", f"{v.customer_name} ({v.customer_code}) {v.project_code or ''}"),
+                 ("customer", html.escape(f"{v.customer_name} ({v.customer_code}) "
+                                          f"{v.project_code or ''}")),
                  ("received", f"{_local(v.received_at)} via {v.channel}"),
-                 ("due", _local(v.due_at)), ("owner", v.owner_name),
+                 ("due", _local(v.due_at)), ("owner", html.escape(v.owner_name)),
                  ("deadline met", str(v.deadline_met))]
         body = "\n".join(f"- **{k}**: {val}" for k, val in facts)
         publish_markdown(f"case-{case_id}", f"# Case {case_id}\n\n{body}\n\n## History\n\n"
