@@ -115,6 +115,24 @@ def resolve(session: Session, env: CaseEnv, case: Case, roles: list[str]) -> lis
     return list(out.values())
 
 
+@dataclass(frozen=True)
+class CustomerCaseView:
+    """What a customer may read about their case."""
+
+    id: int
+    kind: str
+    contact_name: str
+    customer_name: str
+    received_at: datetime
+    text: str
+    result: str | None
+
+
+def customer_view(case: Case) -> CustomerCaseView:
+    return CustomerCaseView(case.id, str(case.kind), case.customer.contact_name,
+                            case.customer.name, case.received_at, case.text, case.result)
+
+
 def record_event(
     session: Session, case: Case, kind: str, actor: str, details: str, now: datetime
 ) -> CaseEvent:
@@ -137,9 +155,10 @@ def notify(
     groups: dict[str, list[Recipient]] = defaultdict(list)
     for person in people:
         groups[person.locale].append(person)
-    view = case_view(session, case, env.tz)
+    customer = roles == ["customer"]
+    # the customer's mail sees customer-facing values only: no internal field can leak into it
+    view = customer_view(case) if customer else case_view(session, case, env.tz)
     for locale, group in sorted(groups.items()):
-        customer = roles == ["customer"]
         for batch in ([p] for p in group) if customer else [group]:
             to = [p.email for p in batch]
             extra = dict(context or {})
