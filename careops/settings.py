@@ -167,8 +167,8 @@ class Settings(BaseSettings):
     biz_email: Address = "biz@careops.local"
     department_mailboxes: dict[str, str] = Field(default_factory=lambda: {
         "TS": "ts@careops.local", "CS": "cs@careops.local", "BIZ": "biz@careops.local"})
-    gm_email: str = "gm@careops.local"
-    biz_head_email: str = "biz-head@careops.local"
+    gm_email: Address = "gm@careops.local"
+    biz_head_email: Address = "biz-head@careops.local"
     base_url: str = "http://127.0.0.1:4200"
     smtp: SmtpSettings = Field(default_factory=SmtpSettings)
     catcher: CatcherSettings = Field(default_factory=CatcherSettings)
