@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -98,7 +99,7 @@ def _opinion_link_is_served(tmp_path: Path, env: dict, smtp_port: int, web_port:
             msg = email.message_from_bytes(eml.read_bytes(), policy=email.policy.default)
             body = msg.get_body(preferencelist=("plain",)).get_content()
             if "/opinion/" in body:
-                link = next(w for w in body.split() if "/opinion/" in w)
+                link = re.search(r"(http://[^\s(]+/opinion/[^\s)\]]+)", body).group(1)
         time.sleep(0.2)
     with urllib.request.urlopen(link, timeout=10) as page:  # noqa: S310 (loopback)
         assert page.status == 200 and "您对处理结果满意吗" in page.read().decode()

@@ -155,7 +155,7 @@ def test_result_link_opinion_reopen_and_close(h):
     h.deliver()
     mail = h.smtp.to(CUSTOMER)[0]
     assert "处理结果" in mail.subject and "&lt;b&gt;页面&lt;/b&gt;" in mail.html()
-    link = re.search(r"/opinion/(\S+)", mail.text()).group(1)
+    link = re.search(r"/opinion/([^\s)\]]+)", mail.text()).group(1)
     claim = h.env.signer.read(link, h.env.opinion_seconds)
     assert (claim.record_id, claim.recipient) == (cid, CUSTOMER)
 

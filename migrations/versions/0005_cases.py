@@ -1,7 +1,7 @@
 """cases: R6 complaints, consultations, suggestions (customer_case, case_event, case_statistic)
 
-Revision ID: 0004_cases
-Revises: 0003_fault_pending_deadline
+Revision ID: 0005_cases
+Revises: 0004_callback_attempts
 Create Date: 2026-12-01 21:39:33.431533
 """
 from collections.abc import Sequence
@@ -11,8 +11,8 @@ from alembic import op
 import careops.db.base
 
 
-revision: str = '0004_cases'
-down_revision: str | None = '0003_fault_pending_deadline'
+revision: str = '0005_cases'
+down_revision: str | None = '0004_callback_attempts'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
