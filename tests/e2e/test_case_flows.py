@@ -77,3 +77,27 @@ def test_bad_intake_fails_the_run_with_the_reason(sqlite_settings):
                             text="x", special=True, special_reason="y")
     with pytest.raises(Exception, match="only a complaint can be special"):
         open_case(params)
+
+
+def test_record_callback_form_opens_the_complaint_case(sqlite_settings, smtp):
+    from datetime import date
+
+    from careops.db.models import Callback, CallbackStatus
+    from flows.record_callback import CallbackRecord, record_callback
+
+    ids = build_world(UnitOfWork())
+    today = date.today()
+    uow = UnitOfWork()
+    with uow:
+        cb = Callback(project_id=ids["project"], anchor_date=date(2025, 1, 1), seq=1,
+                      due_date=today, month=f"{today:%Y-%m}", assignee_id=ids["cs1"],
+                      status=CallbackStatus.OPEN)
+        uow.session.add(cb)
+        uow.commit()
+        cb_id = cb.id
+    result = record_callback(CallbackRecord(
+        callback_id=cb_id, outcome="reached", satisfaction=1, issues_raised="维修一直没人来",
+        recorded_by="王芳", issues_are_complaint=True))
+    assert result["case_id"] > 0
+    with pytest.raises(ValueError, match="a complaint needs the issues raised"):
+        CallbackRecord(callback_id=cb_id, outcome="reached", issues_are_complaint=True)

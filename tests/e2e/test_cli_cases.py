@@ -69,3 +69,36 @@ def test_cli_case_lifecycle(sqlite_settings, smtp):
     bad = runner.invoke(app, ["case", "open", "--kind", "suggestion", "--text", "x",
                               "--taken-by", "CS1", "--customer", "C9"])
     assert bad.exit_code == 2 and "unknown customer 'C9'" in bad.output
+
+
+def test_a_callback_recorded_as_a_complaint_opens_its_case_once(sqlite_settings, smtp):
+    from datetime import date
+
+    from careops.db.models import Callback, CallbackStatus
+    from careops.services.case_queries import show_case
+    from tests.integration.case_world import SH
+
+    ids = build_world(UnitOfWork())
+    today = date.today()
+    uow = UnitOfWork()
+    with uow:
+        cb = Callback(project_id=ids["project"], anchor_date=date(2025, 1, 1), seq=1,
+                      due_date=today, month=f"{today:%Y-%m}", assignee_id=ids["cs1"],
+                      status=CallbackStatus.OPEN)
+        uow.session.add(cb)
+        uow.commit()
+        cb_id = cb.id
+    args = ["callbacks", "record", "--id", str(cb_id), "--outcome", "reached",
+            "--satisfaction", "2", "--issues", "售后响应太慢", "--by", "王芳", "--complaint"]
+    out = runner.invoke(app, args)
+    assert out.exit_code == 0, out.output
+    case_id = int(re.search(r"complaint case (\d+) opened", out.output).group(1))
+    again = runner.invoke(app, args)
+    assert f"complaint case {case_id} already open" in again.output, again.output
+    from careops.clock import utcnow
+
+    view = show_case(UnitOfWork(), case_id, SH, utcnow())
+    assert (view.callback_id, view.kind, view.owner_code) == (cb_id, "complaint", "CS1")
+    bad = runner.invoke(app, ["callbacks", "record", "--id", str(cb_id), "--outcome", "reached",
+                              "--complaint"])
+    assert bad.exit_code == 2 and "--complaint needs --issues" in bad.output
