@@ -20,7 +20,7 @@ from careops.rules.cases import CaseKind
 from careops.wakeups import wakeup_minute
 from flows.case_deadlines import case_deadlines
 from flows.open_case import OpenCaseParams, open_case
-from tests.integration.case_world import LEADER, build_world
+from tests.integration.case_world import LEADER, build_world, open_callback
 
 pytestmark = pytest.mark.usefixtures("prefect")
 
@@ -80,21 +80,10 @@ def test_bad_intake_fails_the_run_with_the_reason(sqlite_settings):
 
 
 def test_record_callback_form_opens_the_complaint_case(sqlite_settings, smtp):
-    from datetime import date
-
-    from careops.db.models import Callback, CallbackStatus
     from flows.record_callback import CallbackRecord, record_callback
 
     ids = build_world(UnitOfWork())
-    today = date.today()
-    uow = UnitOfWork()
-    with uow:
-        cb = Callback(project_id=ids["project"], anchor_date=date(2025, 1, 1), seq=1,
-                      due_date=today, month=f"{today:%Y-%m}", assignee_id=ids["cs1"],
-                      status=CallbackStatus.OPEN)
-        uow.session.add(cb)
-        uow.commit()
-        cb_id = cb.id
+    cb_id = open_callback(UnitOfWork(), ids)
     result = record_callback(CallbackRecord(
         callback_id=cb_id, outcome="reached", satisfaction=1, issues_raised="维修一直没人来",
         recorded_by="王芳", issues_are_complaint=True))

@@ -10,7 +10,7 @@ from typer.testing import CliRunner
 
 from careops.cli.main import app
 from careops.db.uow import UnitOfWork
-from tests.integration.case_world import CUSTOMER, OTHER, build_world
+from tests.integration.case_world import CUSTOMER, OTHER, build_world, open_callback
 
 runner = CliRunner()
 
@@ -72,22 +72,11 @@ def test_cli_case_lifecycle(sqlite_settings, smtp):
 
 
 def test_a_callback_recorded_as_a_complaint_opens_its_case_once(sqlite_settings, smtp):
-    from datetime import date
-
-    from careops.db.models import Callback, CallbackStatus
     from careops.services.case_queries import show_case
     from tests.integration.case_world import SH
 
     ids = build_world(UnitOfWork())
-    today = date.today()
-    uow = UnitOfWork()
-    with uow:
-        cb = Callback(project_id=ids["project"], anchor_date=date(2025, 1, 1), seq=1,
-                      due_date=today, month=f"{today:%Y-%m}", assignee_id=ids["cs1"],
-                      status=CallbackStatus.OPEN)
-        uow.session.add(cb)
-        uow.commit()
-        cb_id = cb.id
+    cb_id = open_callback(UnitOfWork(), ids)
     args = ["callbacks", "record", "--id", str(cb_id), "--outcome", "reached",
             "--satisfaction", "2", "--issues", "售后响应太慢", "--by", "王芳", "--complaint"]
     out = runner.invoke(app, args)

@@ -45,6 +45,22 @@ def build_world(uow: UnitOfWork, *, customer_locale: str = "zh_CN") -> dict[str,
     return ids
 
 
+def open_callback(uow: UnitOfWork, ids: dict[str, int]) -> int:
+    """An open callback of this month on the world's project, assigned to CS1; its id."""
+    from datetime import date
+
+    from careops.db.models import Callback, CallbackStatus
+
+    today = date.today()
+    with uow:
+        cb = Callback(project_id=ids["project"], anchor_date=date(2025, 1, 1), seq=1,
+                      due_date=today, month=f"{today:%Y-%m}", assignee_id=ids["cs1"],
+                      status=CallbackStatus.OPEN)
+        uow.session.add(cb)
+        uow.commit()
+        return cb.id
+
+
 def intake(kind: CaseKind = CaseKind.COMPLAINT, **over) -> CaseIntake:
     values = dict(kind=kind, text="网站后台登录后白屏，已经两天了", taken_by="CS1",
                   project_code="P-ALPHA", channel=Channel.PHONE,
