@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 
 from careops import outbox
 from careops.addresses import usable_recipients
-from careops.mail.message import NO_RECIPIENT, build_message
+from careops.mail.message import NO_RECIPIENT, InlineImage, build_message
 from careops.mail.render import MailRenderer
 
 
@@ -42,19 +42,22 @@ class Mailer:
         locale: str | None = None,
         category: str | None = None,
         attachments: Sequence[Attachment] = (),
+        inline_images: Sequence[InlineImage] = (),
         now: datetime | None = None,
     ) -> bool:
         """Render `template` for `to` and add it to the outbox under `key` (once per key).
 
         Returns False when a mail with this key was already queued (a re-run or a retry).
         `now` stamps the outbox row (an injected clock); default: the real time.
+        `inline_images` are shown by the HTML as `cid:<image.cid>` (pass the cid in `context`).
         """
         rendered = self.renderer.render(template, locale or self.default_locale, context)
         # one bad address never blocks the caller: the mail goes to the usable ones, or is
         # stored as failed (visible in `careops outbox list`) when there is none
         usable, problems = usable_recipients(to)
         message = build_message(
-            sender=self.sender, recipients=usable or [NO_RECIPIENT], rendered=rendered
+            sender=self.sender, recipients=usable or [NO_RECIPIENT], rendered=rendered,
+            inline_images=inline_images,
         )
         for item in attachments:
             maintype, subtype = item.mimetype.split("/", 1)

@@ -118,6 +118,38 @@ class FaultSettings(BaseModel):
         return [_department(n) for n in names]
 
 
+class ChartSettings(BaseModel):
+    # A font with Chinese glyphs (Debian fonts-wqy-microhei, installed by scripts/install.sh).
+    font_file: Path = Path("/usr/share/fonts/truetype/wqy/wqy-microhei.ttc")
+
+
+class CaseSettings(BaseModel):
+    """R6 numbers (the regulation's defaults) and the archive periods."""
+
+    consultation_hours: int = 24
+    complaint_working_days: int = 3
+    special_complaint_working_days: int = 7
+    suggestion_working_days: int = 5
+    warn_hours_before_consultation: int = 4
+    warn_morning: str = "09:00"  # complaints and suggestions: the morning of the last day
+    opinion_days: int = 14  # the customer's opinion link is valid this long
+    keep_years: int = 1  # a closed case is kept this long after closing
+    keep_important_years: int = 3
+
+
+class WebSettings(BaseModel):
+    """careops's own web app (customer pages: the case opinion, later the survey)."""
+
+    host: str = "127.0.0.1"
+    port: int = 8400
+    public_url: str = ""  # links in mails; default http://<host>:<port>
+    secret_key: SecretStr = SecretStr("careops-dev-secret-change-me")
+
+    @property
+    def url(self) -> str:
+        return (self.public_url or f"http://{self.host}:{self.port}").rstrip("/")
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(
         env_prefix="CAREOPS_", env_nested_delimiter="__", extra="ignore"
@@ -135,12 +167,17 @@ class Settings(BaseSettings):
     biz_email: Address = "biz@careops.local"
     department_mailboxes: dict[str, str] = Field(default_factory=lambda: {
         "TS": "ts@careops.local", "CS": "cs@careops.local", "BIZ": "biz@careops.local"})
+    gm_email: Address = "gm@careops.local"
+    biz_head_email: Address = "biz-head@careops.local"
     base_url: str = "http://127.0.0.1:4200"
     smtp: SmtpSettings = Field(default_factory=SmtpSettings)
     catcher: CatcherSettings = Field(default_factory=CatcherSettings)
     prefect: PrefectStackSettings = Field(default_factory=PrefectStackSettings)
     callbacks: CallbackSettings = Field(default_factory=CallbackSettings)
     faults: FaultSettings = Field(default_factory=FaultSettings)
+    charts: ChartSettings = Field(default_factory=ChartSettings)
+    cases: CaseSettings = Field(default_factory=CaseSettings)
+    web: WebSettings = Field(default_factory=WebSettings)
 
     @field_validator("department_mailboxes")
     @classmethod

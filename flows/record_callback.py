@@ -7,7 +7,9 @@ submission is one call attempt, kept in the callback's history: `not_reached` le
 callback open for another try, `reached` / `declined` are final (re-submitting the same final
 outcome is harmless, a different one is refused with the reason). A callback of a closed month
 is only recorded by its number, and flagged late; a cancelled one is refused. Requires a
-migrated careops database.
+migrated careops database. With `issues_are_complaint`, the issues raised open a complaint
+case (R6) owned by the callback's assignee, received at the time of this record, linked to the
+callback (once, whatever re-runs).
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from careops.errors import CareopsError
 from careops.services.callbacks import OutcomeInput, check_outcome
 from tasks.artifacts import publish_markdown
 from tasks.callbacks import find_callback_task, record_outcome_task
+from tasks.cases import open_case_from_callback_task
 
 
 class CallbackRecord(BaseModel):
@@ -35,11 +38,15 @@ class CallbackRecord(BaseModel):
     )
     recorded_by: str | None = Field(None, max_length=100, description="Who made the call")
     no_more_calls: bool = Field(False, description="The customer asked not to be called again")
+    issues_are_complaint: bool = Field(
+        False, description="The issues raised are a complaint: open its case (R6)")
 
     @model_validator(mode="after")
     def _identified(self) -> CallbackRecord:
         if self.callback_id is None and not self.project_code:
             raise ValueError("give the callback number or the project code")
+        if self.issues_are_complaint and not (self.issues_raised or "").strip():
+            raise ValueError("a complaint needs the issues raised: what the customer said")
         try:
             check_outcome(self.outcome, self.satisfaction)
         except CareopsError as exc:
@@ -59,6 +66,9 @@ def record_callback(record: CallbackRecord) -> dict:
         no_more_calls=record.no_more_calls,
     )
     result = record_outcome_task(callback_id, data, key=f"flow-run:{flow_run.id}")
+    if record.issues_are_complaint:
+        case = open_case_from_callback_task(callback_id, "complaint", None)
+        result["case_id"] = case["case_id"]
     for warning in result["warnings"] + ([result["late"]] if result["late"] else []):
         get_run_logger().warning(warning)
     publish_markdown(

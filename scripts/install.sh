@@ -21,6 +21,20 @@ if [ ! -x .venv/bin/python ]; then
   "$python" -m venv .venv
 fi
 
+# A font with Chinese glyphs for the charts in reports (careops/charts.py, [charts] font_file).
+font=/usr/share/fonts/truetype/wqy/wqy-microhei.ttc
+if [ ! -f "$font" ]; then
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+    echo "installing fonts-wqy-microhei (Chinese chart labels)"
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get install -y -qq fonts-wqy-microhei >/dev/null 2>&1 ||
+      { apt-get update -qq && apt-get install -y -qq fonts-wqy-microhei >/dev/null; }
+  else
+    echo "warning: $font is missing: run 'apt-get install fonts-wqy-microhei' as root" \
+         "(charts in reports need it)" >&2
+  fi
+fi
+
 stamp=.venv/.careops-installed
 wanted="$(cat pyproject.toml constraints.txt | cksum)"
 if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$wanted" ] || [ ! -x .venv/bin/careops ]; then
@@ -28,4 +42,22 @@ if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$wanted" ] || [ ! -x .venv/bin/c
   .venv/bin/python -m pip install --quiet --upgrade pip
   .venv/bin/python -m pip install --quiet -e '.[dev]' -c constraints.txt
   echo "$wanted" > "$stamp"
+fi
+
+# Headless Chromium + its driver (Debian's, same source package, so versions match) for the
+# web app's browser tests. Installed with apt-get when missing and running as root; otherwise
+# the browser tests skip and say why.
+need=()
+[ -x /usr/bin/chromium ] || need+=(chromium)
+[ -x /usr/bin/chromedriver ] || need+=(chromium-driver)
+if [ ${#need[@]} -gt 0 ]; then
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+    echo "installing ${need[*]} with apt-get"
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get update -qq || echo "apt-get update failed; trying the cached package lists" >&2
+    apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null ||
+      echo "could not install ${need[*]}: browser tests will skip" >&2
+  else
+    echo "missing ${need[*]} (not root or no apt-get): browser tests will skip" >&2
+  fi
 fi

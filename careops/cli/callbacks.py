@@ -120,6 +120,9 @@ def record(
     issues: Annotated[str | None, typer.Option(help="Issues the customer raised")] = None,
     by: Annotated[str | None, typer.Option(help="Who made the call")] = None,
     no_more_calls: Annotated[bool, typer.Option(help="Customer asked not to be called")] = False,
+    complaint: Annotated[
+        bool, typer.Option(help="The issues raised are a complaint: open its case (R6)")
+    ] = False,
 ) -> None:
     """Record one call attempt of a callback (not_reached leaves it open for another try).
 
@@ -133,8 +136,17 @@ def record(
             callback_id = service.find_callback_id(
                 UnitOfWork(), project, Month.parse(month) if month else None, tz
             )
+        if complaint and not (issues or "").strip():
+            raise CareopsError("--complaint needs --issues: what the customer complained about")
         data = service.OutcomeInput(outcome, satisfaction, notes, issues, by, no_more_calls)
         result = service.record_outcome(UnitOfWork(), callback_id, data, utcnow(), tz=tz)
+        case = None
+        if complaint:
+            from careops.services.case_notices import CaseEnv
+            from careops.services.cases import open_case_from_callback
+
+            case = open_case_from_callback(UnitOfWork(), callback_id, CaseEnv.from_settings(),
+                                           utcnow())
     for warning in result["warnings"]:
         err_console.print(f"[yellow]warning:[/] {warning}", highlight=False)
     verb = "recorded" if result["changed"] else "already recorded"
@@ -144,6 +156,10 @@ def record(
         + (f" — {result['late']}" if result["late"] else ""),
         highlight=False,
     )
+    if case is not None:
+        verb = "opened" if case.changed else "already open"
+        console.print(f"complaint case {case.case_id} {verb} from callback {callback_id} "
+                      f"(careops case show {case.case_id})", highlight=False)
 
 
 @app.command("show")

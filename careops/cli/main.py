@@ -4,7 +4,17 @@ from __future__ import annotations
 
 import typer
 
-from careops.cli import callbacks, db, demo, faults, imports, outbox, stack
+from careops.cli import (
+    callbacks,
+    cases,
+    db,
+    demo,
+    faults,
+    imports,
+    outbox,
+    reports,
+    stack,
+)
 from careops.cli.common import CareopsGroup
 from careops.cli.doctor import doctor
 
@@ -22,6 +32,8 @@ app.add_typer(stack.app, name="stack")
 app.add_typer(faults.app, name="fault")
 app.add_typer(outbox.app, name="outbox")
 app.command()(doctor)
+app.add_typer(cases.app, name="case")
+app.add_typer(reports.app, name="report")
 
 if __name__ == "__main__":
     app()

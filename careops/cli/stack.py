@@ -8,7 +8,7 @@ import typer
 
 from careops.cli.common import console, reported_errors
 
-app = typer.Typer(help="The embedded stack: Prefect server + worker + SMTP catcher.")
+app = typer.Typer(help="The embedded stack: Prefect server + worker + SMTP catcher + web app.")
 
 
 @app.command()
@@ -20,6 +20,9 @@ def up(
         int | None,
         typer.Option(help="Port of the SMTP catcher; careops's own mail goes there too."),
     ] = None,
+    web_port: Annotated[
+        int | None, typer.Option(help="Port of the careops web app (default: settings, 8400).")
+    ] = None,
     demo: Annotated[
         bool, typer.Option(help="Seed the demo data when the database is empty.")
     ] = True,
@@ -27,13 +30,15 @@ def up(
         bool, typer.Option(help="Start a worker for the careops pool (off: run your own).")
     ] = True,
 ) -> None:
-    """Migrate, seed, start the catcher, the Prefect server and a worker; Ctrl-C stops all."""
+    """Migrate, seed, start the catcher, the web app, the Prefect server and a worker;
+    Ctrl-C stops all."""
     from careops.settings import get_settings
     from careops.stack import StackConfig, run_stack
 
     with reported_errors():
         config = StackConfig.from_settings(
-            get_settings(), port=port, smtp_port=smtp_port, demo=demo, worker=worker
+            get_settings(), port=port, smtp_port=smtp_port, web_port=web_port, demo=demo,
+            worker=worker,
         )
         code = run_stack(config, console)
     raise typer.Exit(code)

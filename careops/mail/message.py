@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import email.policy
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid, parseaddr
@@ -25,6 +26,20 @@ _RESERVED = {"from", "to", "subject", "date", "message-id", "mime-version", "con
 
 class HeaderError(CareopsError):
     """A header value that would break the message (line break) or is missing."""
+
+
+@dataclass(frozen=True)
+class InlineImage:
+    """An image the HTML part shows with `<img src="cid:{cid}">` (a multipart/related part)."""
+
+    cid: str  # without angle brackets, e.g. from `inline_cid(sender)`
+    content: bytes
+    mimetype: str = "image/png"
+
+
+def inline_cid(sender: str, name: str = "img") -> str:
+    """A globally unique Content-ID for an inline image, without angle brackets."""
+    return make_msgid(idstring=name, domain=sender_domain(sender))[1:-1]
 
 
 def _check(name: str, value: str) -> str:
@@ -55,8 +70,12 @@ def build_message(
     message_id: str | None = None,
     headers: Mapping[str, str] | None = None,
     date: datetime | None = None,
+    inline_images: Sequence[InlineImage] = (),
 ) -> EmailMessage:
     """A multipart/alternative (text + HTML) message with Date and Message-ID.
+
+    `inline_images` become related parts of the HTML (multipart/related), referenced from the
+    HTML as `cid:<cid>`; text-only readers never see them.
 
     `recipients` may hold display names (`张三 <zhang@example.com>`). `headers` adds extra
     headers (e.g. `Reply-To`, `X-Careops-Category`); the structural ones are not overridable.
@@ -82,5 +101,18 @@ def build_message(
         msg[name] = _check(name, value)
     msg.set_content(rendered.text, subtype="plain", charset="utf-8")
     msg.add_alternative(rendered.html, subtype="html", charset="utf-8")
+    if inline_images:
+        html_part = msg.get_body(preferencelist=("html",))
+        assert html_part is not None
+        for image in inline_images:
+            if f"cid:{image.cid}" not in rendered.html:
+                raise HeaderError(
+                    f"mail {rendered.subject!r}: the HTML never shows cid:{image.cid}"
+                )
+            maintype, subtype = image.mimetype.split("/", 1)
+            html_part.add_related(
+                image.content, maintype=maintype, subtype=subtype, cid=f"<{image.cid}>",
+                disposition="inline",
+            )
     return msg
 

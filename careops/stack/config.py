@@ -35,6 +35,9 @@ class StackConfig:
     smtp_port: int
     base_url: str
     timezone: str
+    web_host: str = "127.0.0.1"
+    web_port: int = 8400
+    web_url: str = "http://127.0.0.1:8400"  # links in mails
     demo: bool = True
     worker: bool = True
 
@@ -53,10 +56,12 @@ class StackConfig:
         *,
         port: int | None = None,
         smtp_port: int | None = None,
+        web_port: int | None = None,
         demo: bool = True,
         worker: bool = True,
     ) -> StackConfig:
-        """`port` moves the Prefect UI/API; `smtp_port` moves the catcher AND careops's SMTP."""
+        """`port` moves the Prefect UI/API; `smtp_port` moves the catcher AND careops's SMTP;
+        `web_port` moves the web app (and its links, unless web.public_url is set)."""
         root = Path(os.environ.get("CAREOPS_HOME") or PROJECT_ROOT).resolve()
         if not (root / "prefect.yaml").is_file():
             raise StackError(f"CAREOPS_HOME={root} has no prefect.yaml")
@@ -78,6 +83,11 @@ class StackConfig:
             smtp_port=smtp_port if smtp_port is not None else settings.smtp.port,
             base_url=base_url,
             timezone=settings.timezone,
+            web_host=settings.web.host,
+            web_port=web_port if web_port is not None else settings.web.port,
+            web_url=settings.web.public_url.rstrip("/") or (
+                f"http://{settings.web.host}:"
+                f"{web_port if web_port is not None else settings.web.port}"),
             demo=demo,
             worker=worker,
         )
@@ -111,6 +121,9 @@ class StackConfig:
             CAREOPS_CATCHER__PORT=str(self.catcher_port),
             CAREOPS_CATCHER__MAIL_DIR=str(self.mail_dir),
             CAREOPS_BASE_URL=self.base_url,
+            CAREOPS_WEB__HOST=self.web_host,
+            CAREOPS_WEB__PORT=str(self.web_port),
+            CAREOPS_WEB__PUBLIC_URL=self.web_url,
             PYTHONUNBUFFERED="1",
         )
         return env

@@ -52,6 +52,7 @@ class Stack:
         self.worker: Child | None = None
         self.relay: Child | None = None
         self.server_log: LogWatch | None = None
+        self.web: Child | None = None
         self.catcher: Any = None
         self.server_ready = False
         self.pid_file = config.prefect_home / "stack.pids"
@@ -66,6 +67,7 @@ class Stack:
             self.console.print(f"[yellow]![/] stopped {leftover} left by a killed stack")
         ensure_port_free(cfg.host, cfg.port, "The Prefect server")
         ensure_port_free(cfg.catcher_host, cfg.catcher_port, "The SMTP catcher")
+        ensure_port_free(cfg.web_host, cfg.web_port, "The careops web app")
 
         t = time.monotonic()
         migrate.upgrade(cfg.database_url)
@@ -92,6 +94,19 @@ class Stack:
             )
 
         t = time.monotonic()
+        self.web = Child(
+            "careops web",
+            [sys.executable, "-m", "uvicorn", "careops.web.app:create_app", "--factory",
+             "--host", cfg.web_host, "--port", str(cfg.web_port), "--no-access-log"],
+            env=self.env,
+            cwd=cfg.root,
+            log_path=cfg.prefect_home / "web.log",
+        ).start()
+        record_children(self.pid_file, [self.web])
+        wait_healthy(f"http://{cfg.web_host}:{cfg.web_port}/healthz", self.web, 30.0)
+        self._step(f"web app http://{cfg.web_host}:{cfg.web_port} (log {self.web.log_path})", t)
+
+        t = time.monotonic()
         self.server_log = LogWatch.from_end(cfg.prefect_home / "server.log")
         self.server = Child(
             "prefect server",
@@ -100,7 +115,7 @@ class Stack:
             cwd=cfg.root,
             log_path=cfg.prefect_home / "server.log",
         ).start()
-        record_children(self.pid_file, [self.server])
+        record_children(self.pid_file, [self.web, self.server])
         with self.console.status("starting the Prefect server…"):
             wait_healthy(f"{cfg.api_url}/health", self.server, SERVER_START_TIMEOUT)
         self.server_ready = True
@@ -150,6 +165,7 @@ class Stack:
         self.console.print(
             f"\n[bold green]careops stack is up[/] in {time.monotonic() - t0:.1f} s\n"
             f"  Prefect UI   {cfg.ui_url}\n"
+            f"  web app      http://{cfg.web_host}:{cfg.web_port}  (mail links: {cfg.web_url})\n"
             f"  mail         {cfg.mail_dir}  (SMTP {cfg.catcher_host}:{cfg.catcher_port})\n"
             f"  database     {masked_url(cfg.database_url)}\n"
             f"  logs         {cfg.prefect_home}\n"
@@ -158,7 +174,8 @@ class Stack:
         )
 
     def _catch_up(self) -> None:
-        """A fault-watch run in a minute: chases that fell due while the stack was down go out.
+        """fault-watch and case-deadlines runs in a minute: chases and case notices that fell due
+        while the stack was down go out.
 
         Scheduled like every wakeup (careops/wakeups.py), so the first scheduled run of a fresh
         stack completes in the UI within two minutes of the start.
@@ -167,9 +184,14 @@ class Stack:
         from careops.wakeups import schedule_wakeup
 
         now = utcnow()
-        if schedule_wakeup("fault-watch/fault-watch", now + timedelta(minutes=1), now,
-                           reason="catch up after the stack started", api=self.config.api_url):
-            self.console.print("  fault-watch catch-up run scheduled for the next minute")
+        # a minute apart: two flow runs starting together on a fresh SQLite server contend
+        for minutes, deployment in ((1, "fault-watch/fault-watch"),
+                                    (2, "case-deadlines/case-deadlines")):
+            if schedule_wakeup(deployment, now + timedelta(minutes=minutes), now,
+                               reason="catch up after the stack started",
+                               api=self.config.api_url):
+                name = deployment.split("/")[0]
+                self.console.print(f"  {name} catch-up run scheduled in {minutes} minute(s)")
 
     def _first_plan(self) -> None:
         """On fresh demo data, run the main job once so there is something to look at."""
@@ -192,7 +214,7 @@ class Stack:
             )
 
     def _children(self) -> list[Child]:
-        return [c for c in (self.server, self.relay, self.worker) if c is not None]
+        return [c for c in (self.web, self.server, self.relay, self.worker) if c is not None]
 
     def _deploy(self) -> list[str]:
         """Deploy prefect.yaml; the names of the deployments that have schedules."""
@@ -255,6 +277,9 @@ class Stack:
         if self.server is not None:
             code = self.server.stop(STOP_TIMEOUT)
             self.console.print(f"  Prefect server stopped (exit {code})")
+        if self.web is not None:
+            code = self.web.stop(STOP_TIMEOUT)
+            self.console.print(f"  web app stopped (exit {code})")
         if self.catcher is not None:
             self.catcher.stop()
             self.console.print("  SMTP catcher stopped")

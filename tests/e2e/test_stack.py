@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -18,7 +19,7 @@ from pathlib import Path
 import pytest
 
 from careops.settings import PROJECT_ROOT
-from careops.stack.processes import descendants, free_port
+from careops.stack.processes import descendants, free_port, http_ok
 
 pytestmark = pytest.mark.e2e
 
@@ -63,12 +64,53 @@ async def _run_deployment(api_url: str, name: str) -> tuple[str, list]:
         return (run.state.type.value if run.state else "NONE"), schedules
 
 
+def _opinion_link_is_served(tmp_path: Path, env: dict, smtp_port: int, web_port: int,
+                            log: Path) -> None:
+    """A case answered from the CLI: its mail reaches the catcher and its opinion link is a page
+    the stack's web app serves (the real path a customer takes)."""
+    import email
+    import email.policy
+    import sqlite3
+    import urllib.request
+
+    db = sqlite3.connect(tmp_path / "careops.db")
+    customer = db.execute(
+        "select code from customer where contact_email is not null order by id limit 1"
+    ).fetchone()[0]
+    db.close()
+    cli_env = env | {"CAREOPS_SMTP__PORT": str(smtp_port),
+                     "CAREOPS_WEB__PUBLIC_URL": f"http://127.0.0.1:{web_port}"}
+
+    def careops(*args: str) -> str:
+        done = subprocess.run([sys.executable, "-m", "careops.cli.main", *args], cwd=PROJECT_ROOT,
+                              env=cli_env, capture_output=True, text=True, timeout=60)
+        assert done.returncode == 0, done.stdout + done.stderr
+        return done.stdout
+
+    opened = careops("case", "open", "--kind", "complaint", "--text", "页面打不开",
+                     "--taken-by", "CS001", "--customer", customer)
+    case_id = opened.split()[1]
+    careops("case", "result", case_id, "--text", "已修复", "--by", "CS001")
+    link = None
+    deadline = time.monotonic() + RUN_TIMEOUT
+    while link is None:
+        assert time.monotonic() < deadline, log.read_text()
+        for eml in (tmp_path / "mail").glob("*.eml"):
+            msg = email.message_from_bytes(eml.read_bytes(), policy=email.policy.default)
+            body = msg.get_body(preferencelist=("plain",)).get_content()
+            if "/opinion/" in body:
+                link = re.search(r"(http://[^\s(]+/opinion/[^\s)\]]+)", body).group(1)
+        time.sleep(0.2)
+    with urllib.request.urlopen(link, timeout=10) as page:  # noqa: S310 (loopback)
+        assert page.status == 200 and "您对处理结果满意吗" in page.read().decode()
+
+
 @pytest.mark.skipif(
     not (PROJECT_ROOT / "flows" / "deliver_outbox.py").exists(),
     reason="flows/deliver_outbox.py does not exist yet: nothing to deploy and run",
 )
 def test_stack_up_runs_a_deployment_and_stops_cleanly_on_sigint(tmp_path: Path) -> None:
-    port, smtp_port = free_port(), free_port()
+    port, smtp_port, web_port = free_port(), free_port(), free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith(("PREFECT_", "CAREOPS_"))}
     env.update(
         CAREOPS_DATABASE_URL=f"sqlite:///{tmp_path / 'careops.db'}",
@@ -79,7 +121,7 @@ def test_stack_up_runs_a_deployment_and_stops_cleanly_on_sigint(tmp_path: Path) 
     with log.open("wb") as out:
         proc = subprocess.Popen(
             [sys.executable, "-c", "from careops.cli.stack import app; app()", "up",
-             "--port", str(port), "--smtp-port", str(smtp_port)],
+             "--port", str(port), "--smtp-port", str(smtp_port), "--web-port", str(web_port)],
             cwd=PROJECT_ROOT, env=env, stdout=out, stderr=subprocess.STDOUT,
             start_new_session=True,
         )  # fmt: skip
@@ -87,6 +129,13 @@ def test_stack_up_runs_a_deployment_and_stops_cleanly_on_sigint(tmp_path: Path) 
     try:
         _wait_for_ready(proc, log)
         assert "demo data seeded" in log.read_text()
+        assert f"web app      http://127.0.0.1:{web_port}" in log.read_text()
+        assert http_ok(f"http://127.0.0.1:{web_port}/healthz")
+        # the R6 sweep runs through the real worker too (no case yet: it does nothing)
+        state, _ = asyncio.run(
+            _run_deployment(f"http://127.0.0.1:{port}/api", "case-deadlines")
+        )
+        assert state == "COMPLETED", log.read_text()
         state, schedules = asyncio.run(
             _run_deployment(f"http://127.0.0.1:{port}/api", "deliver-outbox")
         )
@@ -100,6 +149,7 @@ def test_stack_up_runs_a_deployment_and_stops_cleanly_on_sigint(tmp_path: Path) 
             assert time.monotonic() < deadline, log.read_text()
             time.sleep(0.5)
         assert "started plan-callbacks" in log.read_text()
+        _opinion_link_is_served(tmp_path, env, smtp_port, web_port, log)
         children = descendants(proc.pid)
         assert len(children) >= 3  # server, relay and worker (and their helpers)
         proc.send_signal(signal.SIGINT)

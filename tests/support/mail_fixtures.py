@@ -13,8 +13,11 @@ from typing import Any
 
 from careops.services.call_lists import CallListEntry
 from careops.services.callback_months import MonthSummary
+from careops.services.case_notices import CustomerCaseView
+from careops.services.case_queries import CaseView
 from careops.services.fault_queries import FaultView, TimelineEntry
 from careops.services.fault_recipients import Unreached
+from careops.services.supervision_report import MonthlyReport, Section
 
 LOCALES = ("zh_CN", "en")
 
@@ -107,8 +110,46 @@ CUSTOMER_REPORT = {
     **{k: v for k, v in ANALYSIS.items() if k not in ("author", "submitted_at")},
 }
 
+def case(**changes: Any) -> CaseView:
+    values: dict[str, Any] = dict(
+        id=7, kind="complaint", state="open", customer_code="C0042", customer_name="华东电力公司",
+        contact_name="王经理", customer_locale="zh_CN", project_code="P-2024-017",
+        project_name="智慧园区平台", callback_id=None, channel="phone",
+        text="后台登录后白屏，\n已经两天了", received_at=_at(9, 30, 8, 0), special=False,
+        special_reason=None, promised_on=None, important=False, due_at=_at(10, 10, 16, 0),
+        warn_at=_at(10, 10, 1, 0), owner_code="CS001", owner_name="韩梅梅",
+        taken_by_name="韩梅梅", department="TS", result=None, answered_at=None, opinion=None,
+        opinion_comment=None, reopened_count=0, closed_at=None, deadline_met=None, history=[],
+    )
+    values.update(changes)
+    return CaseView(**values)
+
+
+CUSTOMER_CASE = CustomerCaseView(7, "complaint", "王经理", "华东电力公司", _at(9, 30, 8, 0),
+                                 "后台登录后白屏，\n已经两天了", "已修复缓存配置。\n请刷新后再试。")
+
+
+def _report() -> MonthlyReport:
+    report = MonthlyReport("2026-11", "zh_CN", _at(11, 30, 0, 0))
+    report.sections = [Section("cases", "投诉咨询建议", "口径：本月受理的事项，按受理时间计。",
+                               ["类型", "受理", "按期率%"], [["投诉", 3, 50.0], ["合计", 3, None]])]
+    report.notes = ["周报提交率将在相应流程上线后纳入本报告。"]
+    return report
+
+
 # case id → (template, context); the case id starts with the template name
 CASES: dict[str, tuple[str, dict[str, Any]]] = {
+    "case_suggestion": ("case_suggestion", {"case": case(kind="suggestion", department=None)}),
+    "case_warning": ("case_warning", {"case": case()}),
+    "case_breach": ("case_breach", {"case": case()}),
+    "case_breach.consultation": ("case_breach", {"case": case(kind="consultation",
+                                                              due_at=_at(10, 1, 8, 0))}),
+    "case_handover": ("case_handover", {"case": case(special=True, special_reason="需厂商配合"),
+                                        "previous_owner": "李雷", "reason": "休假"}),
+    "case_reopened": ("case_reopened", {"case": case(opinion_comment="还是白屏", result="已修复")}),
+    "case_result": ("case_result", {"case": CUSTOMER_CASE,
+                                    "opinion_url": "http://127.0.0.1:8400/opinion/TOKEN"}),
+    "monthly_report": ("monthly_report", {"report": _report(), "chart_cids": []}),
     "call_list": ("call_list", {"staff_name": "韩梅梅", "month": "2026-12",
                                 "callbacks": CALLBACKS, "total": 3}),
     "call_list.truncated": ("call_list", {"staff_name": "韩梅梅", "month": "2026-12",

@@ -28,6 +28,7 @@ class RunningStack:
     root: Path
     port: int
     smtp_port: int
+    web_port: int
 
     @property
     def api_url(self) -> str:
@@ -63,7 +64,7 @@ class RunningStack:
 
 
 def start_stack(root: Path, *args: str) -> RunningStack:
-    port, smtp_port = free_port(), free_port()
+    port, smtp_port, web_port = free_port(), free_port(), free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith(("PREFECT_", "CAREOPS_"))}
     env.update(
         CAREOPS_DATABASE_URL=f"sqlite:///{root / 'careops.db'}",
@@ -73,11 +74,12 @@ def start_stack(root: Path, *args: str) -> RunningStack:
     with (root / "stack.out").open("wb") as out:
         proc = subprocess.Popen(
             [sys.executable, "-c", "from careops.cli.stack import app; app()", "up",
-             "--port", str(port), "--smtp-port", str(smtp_port), *args],
+             "--port", str(port), "--smtp-port", str(smtp_port), "--web-port", str(web_port),
+             *args],
             cwd=PROJECT_ROOT, env=env, stdout=out, stderr=subprocess.STDOUT,
             start_new_session=True,
         )  # fmt: skip
-    return RunningStack(proc, root, port, smtp_port)
+    return RunningStack(proc, root, port, smtp_port, web_port)
 
 
 def kill_stack(stack: RunningStack) -> None:

@@ -33,12 +33,18 @@ def _forged(context: dict) -> dict:
             changes["analysis"] = {**ANALYSIS, **{k: FORGED for k in ANALYSIS if k not in
                                                   ("author", "submitted_at")}}
         values["fault"] = dataclasses.replace(fault, **changes)
-    if "report" in values:  # the customer's report: the analysis texts
+    if "case" in values:  # R6: what the customer said, the result, their comment
+        case = values["case"]
+        fields = {f.name for f in dataclasses.fields(case)}
+        values["case"] = dataclasses.replace(case, **{
+            k: FORGED for k in ("text", "result", "opinion_comment", "special_reason",
+                                "customer_name", "contact_name") if k in fields})
+    if isinstance(values.get("report"), dict):  # the customer's report: the analysis texts
         values["report"] = {**values["report"], **{k: FORGED for k in ANALYSIS if k not in
                                                    ("author", "submitted_at")}}
     if "messages" in values:  # the failed-mail notice: SMTP errors
         values["messages"] = [{**m, "error": FORGED} for m in values["messages"]]
-    for key in ("note", "comment", "message", "error"):
+    for key in ("note", "comment", "message", "error", "reason"):
         if key in values:
             values[key] = FORGED
     return values

@@ -1,0 +1,156 @@
+"""R6 read side: look-ups with helpful errors, a case's view with its history, lists."""
+
+from __future__ import annotations
+
+import difflib
+from dataclasses import asdict, dataclass
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import or_, select
+from sqlalchemy.orm import Session
+
+from careops.db.case_models import Case, CaseEvent
+from careops.db.models import Customer, Staff
+from careops.db.uow import UnitOfWork
+from careops.errors import NotFound
+from careops.rules.cases import CaseState, deadline_met
+
+
+def _hint(value: str, candidates: list[str]) -> str:
+    close = difflib.get_close_matches(value.strip(), candidates, n=3, cutoff=0.5)
+    return f"; did you mean {', '.join(close)}?" if close else ""
+
+
+def find_customer(session: Session, code: str) -> Customer:
+    customer = session.scalar(select(Customer).where(Customer.code == code.strip()))
+    if customer is None:
+        codes = list(session.scalars(select(Customer.code)))
+        raise NotFound(f"unknown customer {code!r}{_hint(code, codes)}")
+    return customer
+
+
+def find_staff(session: Session, code_or_name: str) -> Staff:
+    """An active staff member by code, or by name when exactly one has it."""
+    value = code_or_name.strip()
+    found = list(session.scalars(
+        select(Staff).where(or_(Staff.code == value, Staff.name == value), Staff.active)
+    ))
+    by_code = [s for s in found if s.code == value]
+    if by_code:
+        return by_code[0]
+    if len(found) == 1:
+        return found[0]
+    if len(found) > 1:
+        codes = ", ".join(s.code for s in found)
+        raise NotFound(f"several staff are called {value!r} ({codes}): give the staff code")
+    known = list(session.scalars(select(Staff.code).where(Staff.active)))
+    raise NotFound(f"unknown or inactive staff {value!r}{_hint(value, known)}")
+
+
+def get_case(session: Session, case_id: int, *, for_update: bool = False) -> Case:
+    case = session.get(Case, case_id, with_for_update=for_update or None)
+    if case is None:
+        raise NotFound(f"no case with id {case_id}")
+    return case
+
+
+@dataclass(frozen=True)
+class CaseEntry:
+    at: datetime
+    kind: str
+    actor: str
+    details: str
+
+
+@dataclass(frozen=True)
+class CaseView:
+    """A case as mails, pages and the CLI show it (plain values)."""
+
+    id: int
+    kind: str
+    state: str
+    customer_code: str
+    customer_name: str
+    contact_name: str
+    customer_locale: str
+    project_code: str | None
+    project_name: str | None
+    callback_id: int | None
+    channel: str
+    text: str
+    received_at: datetime
+    special: bool
+    special_reason: str | None
+    promised_on: date | None
+    important: bool
+    due_at: datetime
+    warn_at: datetime
+    owner_code: str
+    owner_name: str
+    taken_by_name: str
+    department: str | None
+    result: str | None
+    answered_at: datetime | None
+    opinion: str | None
+    opinion_comment: str | None
+    reopened_count: int
+    closed_at: datetime | None
+    deadline_met: bool | None
+    history: list[CaseEntry]
+
+    def as_dict(self) -> dict:
+        return asdict(self)
+
+
+def case_view(session: Session, case: Case, tz: ZoneInfo, now: datetime | None = None) -> CaseView:
+    session.flush()
+    events = session.scalars(
+        select(CaseEvent).where(CaseEvent.case_id == case.id).order_by(CaseEvent.id)
+    ).all()
+    project = case.project
+    met_now = now or case.answered_at or case.due_at
+    return CaseView(
+        id=case.id, kind=str(case.kind), state=str(case.state),
+        customer_code=case.customer.code, customer_name=case.customer.name,
+        contact_name=case.customer.contact_name, customer_locale=case.customer.locale,
+        project_code=project.code if project else None,
+        project_name=project.name if project else None, callback_id=case.callback_id,
+        channel=case.channel, text=case.text, received_at=case.received_at,
+        special=case.special, special_reason=case.special_reason,
+        promised_on=case.promised_on, important=case.important, due_at=case.due_at,
+        warn_at=case.warn_at, owner_code=case.owner.code, owner_name=case.owner.name,
+        taken_by_name=case.taken_by.name, department=case.department, result=case.result,
+        answered_at=case.answered_at, opinion=str(case.opinion) if case.opinion else None,
+        opinion_comment=case.opinion_comment, reopened_count=case.reopened_count or 0,
+        closed_at=case.closed_at,
+        deadline_met=deadline_met(case.due_at, case.answered_at, met_now),
+        history=[CaseEntry(e.at, e.kind, e.actor, e.details) for e in events],
+    )
+
+
+def show_case(uow: UnitOfWork, case_id: int, tz: ZoneInfo, now: datetime) -> CaseView:
+    with uow:
+        return case_view(uow.session, get_case(uow.session, case_id), tz, now)
+
+
+def list_cases(
+    uow: UnitOfWork, tz: ZoneInfo, now: datetime, *, include_closed: bool = False,
+    owner: str | None = None,
+) -> list[dict]:
+    def local(moment: datetime | None) -> str:
+        return moment.astimezone(tz).strftime("%Y-%m-%d %H:%M") if moment else "-"
+
+    with uow:
+        query = select(Case).order_by(Case.due_at, Case.id)
+        if not include_closed:
+            query = query.where(Case.state != CaseState.CLOSED)
+        if owner:
+            query = query.where(Case.owner_id == find_staff(uow.session, owner).id)
+        return [
+            {"id": c.id, "kind": str(c.kind), "state": str(c.state),
+             "customer": c.customer.name, "owner": c.owner.name,
+             "received": local(c.received_at), "due": local(c.due_at),
+             "overdue": c.answered_at is None and now >= c.due_at}
+            for c in uow.session.scalars(query)
+        ]

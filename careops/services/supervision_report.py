@@ -1,0 +1,202 @@
+"""R7 monthly service supervision report: the figures of a month, its XLSX and its mail.
+
+Built from the processes careops runs today — callbacks (R1), faults (R5), cases (R6); the
+weekly-report submission rate (R4) and holiday availability (R3) join as those processes land
+(see `SECTIONS`). Each table states its basis. The mail goes to the GM, the BIZ head and the
+CS head (fallback addresses in settings), in each one's language, with two charts inline and
+the XLSX attached; queued once per month and language.
+"""
+
+from __future__ import annotations
+
+import io
+from dataclasses import dataclass, field
+from datetime import datetime, time
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from careops.charts import BarChart, bar_chart_png
+from careops.db.fault_models import Fault, FaultEvent
+from careops.db.models import Callback, CallbackStatus, Department, Staff
+from careops.db.uow import UnitOfWork
+from careops.exports import is_formula_like
+from careops.mail.message import InlineImage, inline_cid
+from careops.mailer import Attachment, Mailer
+from careops.months import Month
+from careops.rules import supervision as figures
+from careops.rules.cases import CaseKind
+from careops.services.case_archive import case_facts
+from careops.services.case_notices import heads
+from careops.services.report_labels import LABELS
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+@dataclass
+class Section:
+    key: str
+    title: str
+    basis: str
+    headers: list[str]
+    rows: list[list]
+
+
+@dataclass
+class MonthlyReport:
+    month: str
+    locale: str
+    generated_at: datetime
+    sections: list[Section] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    charts: list[BarChart] = field(default_factory=list)
+
+    def section(self, key: str) -> Section:
+        return next(s for s in self.sections if s.key == key)
+
+
+def month_bounds(month: Month, tz: ZoneInfo) -> tuple[datetime, datetime]:
+    start = datetime.combine(month.first_day, time(0), tzinfo=tz)
+    return start, datetime.combine(month.next().first_day, time(0), tzinfo=tz)
+
+
+def _callback_facts(session: Session, month: Month) -> list[figures.CallbackFact]:
+    rows = session.execute(
+        select(Staff.name, Callback.status, Callback.outcome, Callback.satisfaction)
+        .join(Staff, Staff.id == Callback.assignee_id, isouter=True)
+        .where(Callback.month == str(month), Callback.status != CallbackStatus.CANCELLED)
+    ).all()
+    return [figures.CallbackFact(name or "-", str(status), str(outcome) if outcome else None,
+                                 sat) for name, status, outcome, sat in rows]
+
+
+def _fault_facts(session: Session, start: datetime, end: datetime) -> list[figures.FaultFact]:
+    chases = (select(FaultEvent.fault_id, func.count().label("n"))
+              .where(FaultEvent.kind.like("chase:%")).group_by(FaultEvent.fault_id).subquery())
+    rows = session.execute(
+        select(Fault, func.coalesce(chases.c.n, 0))
+        .join(chases, chases.c.fault_id == Fault.id, isouter=True)
+        .where(Fault.reported_at >= start, Fault.reported_at < end)
+    ).all()
+    return [figures.FaultFact(str(f.severity), f.reported_at, f.filed_at, f.resolved_at,
+                              f.analysed_at, int(n)) for f, n in rows]
+
+
+def build_report(uow: UnitOfWork, month: Month, tz: ZoneInfo, now: datetime,
+                 locale: str = "zh_CN") -> MonthlyReport:
+    """The month's figures in `locale` (zh_CN or en)."""
+    words = LABELS[locale if locale in LABELS else "zh_CN"]
+    report = MonthlyReport(str(month), locale, now)
+    start, end = month_bounds(month, tz)
+    with uow:
+        session = uow.session
+        cb_rows = figures.callback_rows(_callback_facts(session, month))
+        fault_rows = figures.fault_rows(_fault_facts(session, start, end), ["major", "minor"])
+    cases = case_facts(uow, start, end)
+    kinds = [k.value for k in (CaseKind.COMPLAINT, CaseKind.CONSULTATION, CaseKind.SUGGESTION)]
+    case_rows = figures.case_rows(cases, kinds, now)
+    name = words["names"]
+    if cb_rows:
+        cb_rows[-1][0] = name["total"]
+    for row in fault_rows:
+        row[0] = name[row[0]]
+    for row in case_rows:
+        row[0] = name[row[0]] if row[0] else name["total"]
+    channel_rows = figures.count_rows(name.get(c.channel, c.channel) for c in cases)
+    dept_rows = figures.count_rows(c.department or name["none"] for c in cases)
+    for key, rows in (("callbacks", cb_rows), ("faults", fault_rows), ("cases", case_rows),
+                      ("case_channels", channel_rows), ("case_departments", dept_rows)):
+        text = words["sections"][key]
+        report.sections.append(Section(key, text["title"], text["basis"], text["headers"], rows))
+    report.notes = list(words["not_yet"])
+    people = [r for r in cb_rows[:-1]]
+    report.charts.append(BarChart(words["charts"]["callbacks"], [r[0] for r in people],
+                                  [r[7] for r in people], y_label="%", y_max=100,
+                                  value_format="{:.0f}%"))
+    report.charts.append(BarChart(words["charts"]["cases"], [r[0] for r in case_rows[:-1]],
+                                  [r[6] for r in case_rows[:-1]], y_label="%", y_max=100,
+                                  value_format="{:.0f}%"))
+    return report
+
+
+def xlsx_bytes(report: MonthlyReport) -> bytes:
+    """One sheet per table (basis in the first row), text that looks like a formula kept text."""
+    from openpyxl import Workbook
+    from openpyxl.styles import Font
+
+    book = Workbook()
+    book.remove(book.active)
+    for section in report.sections:
+        sheet = book.create_sheet(section.title[:31])
+        sheet.append([section.basis])
+        sheet.append(section.headers)
+        for cell in sheet[2]:
+            cell.font = Font(bold=True)
+        for row in section.rows:
+            sheet.append(row)
+        for line in sheet.iter_rows():
+            for cell in line:
+                if isinstance(cell.value, str) and is_formula_like(cell.value):
+                    cell.data_type = "s"  # never a formula: the text stays text
+                    cell.quotePrefix = True
+        sheet.freeze_panes = "A3"
+        for column in sheet.columns:
+            sheet.column_dimensions[column[0].column_letter].width = 14
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return buffer.getvalue()
+
+
+@dataclass(frozen=True)
+class ReportRecipient:
+    email: str
+    locale: str
+    name: str
+
+
+def recipients(session: Session, gm_email: str, biz_head_email: str, cs_head_email: str,
+               default_locale: str) -> list[ReportRecipient]:
+    out: dict[str, ReportRecipient] = {}
+    for department, fallback, label in ((Department.GM, gm_email, "总经理"),
+                                        (Department.BIZ, biz_head_email, "业务部负责人"),
+                                        (Department.CS, cs_head_email, "客服部负责人")):
+        people = heads(session, department)
+        found = [ReportRecipient(p.email, p.locale, p.name) for p in people] or [
+            ReportRecipient(fallback, default_locale, label)]
+        for person in found:
+            out.setdefault(person.email.lower(), person)
+    return list(out.values())
+
+
+def queue_report_mails(
+    uow: UnitOfWork, month: Month, tz: ZoneInfo, now: datetime, mailer: Mailer, *,
+    font_file, gm_email: str, biz_head_email: str, cs_head_email: str,
+    default_locale: str = "zh_CN",
+) -> list[str]:
+    """Queue the month's report, one mail per language, once per month; the addresses."""
+    with uow:
+        people = recipients(uow.session, gm_email, biz_head_email, cs_head_email,
+                            default_locale)
+    by_locale: dict[str, list[ReportRecipient]] = {}
+    for person in people:
+        by_locale.setdefault(person.locale if person.locale in LABELS else "zh_CN",
+                             []).append(person)
+    for locale, group in sorted(by_locale.items()):
+        report = build_report(uow, month, tz, now, locale)
+        images = [InlineImage(inline_cid(mailer.sender, f"chart{i}"),
+                              bar_chart_png(chart, font_file))
+                  for i, chart in enumerate(report.charts) if chart.labels]
+        filename = f"{LABELS[locale]['file']}-{month}.xlsx"
+        with uow:
+            mailer.queue(
+                uow.session, key=f"monthly-report:{month}:{locale}",
+                template="monthly_report", locale=locale, to=[p.email for p in group],
+                category="monthly_report", now=now,
+                context={"report": report, "chart_cids": [i.cid for i in images],
+                         "recipients": group},
+                attachments=[Attachment(filename, xlsx_bytes(report), XLSX)],
+                inline_images=images,
+            )
+            uow.commit()
+    return [p.email for p in people]

@@ -1,0 +1,178 @@
+"""R7 monthly supervision report: figures against a hand-counted November 2026, mail from SMTP."""
+
+from __future__ import annotations
+
+import io
+from datetime import date, timedelta
+
+import pytest
+from openpyxl import load_workbook
+
+from careops.clock import FrozenClock
+from careops.db.case_models import CaseStatistic
+from careops.db.fault_models import Fault, FaultEvent
+from careops.db.models import (
+    Callback,
+    CallbackOutcome,
+    CallbackStatus,
+    Department,
+    Project,
+    StaffRole,
+)
+from careops.mail.delivery import deliver_pending
+from careops.months import Month
+from careops.rules.cases import CaseKind, Channel, Opinion
+from careops.services import cases as service
+from careops.services.case_notices import CaseEnv
+from careops.services.supervision_report import build_report, queue_report_mails
+from tests.integration.case_world import CS_HEAD, GM, SH, at, build_world, intake
+from tests.support.factories import World
+
+NOV = Month(2026, 11)
+NOW = at("2026-12-01T08:00")
+BIZ_HEAD = "bizh@careops.test"
+
+
+def _world(uow) -> dict[str, int]:
+    ids = build_world(uow)
+    w = World(uow)
+    ids["cs3"] = w.staff("CS3", Department.CS, name="=1+1")  # formula-like text from an import
+    w.staff("BIZH", Department.BIZ, role=StaffRole.HEAD, name="孙经理")
+    return ids
+
+
+def _callbacks(uow, ids) -> None:
+    def cb(seq, assignee, status, outcome=None, sat=None, month="2026-11"):
+        return Callback(project_id=ids["project"], anchor_date=date(2025, 1, 1), seq=seq,
+                        due_date=date(2026, int(month[5:]), 10), month=month,
+                        assignee_id=ids[assignee], status=status, outcome=outcome,
+                        satisfaction=sat)
+
+    done, reached = CallbackStatus.DONE, CallbackOutcome.REACHED
+    with uow:  # delivered on the callbacks' anchor, so closing the month keeps them
+        uow.session.get(Project, ids["project"]).delivered_on = date(2025, 1, 1)
+        uow.session.add_all([
+            cb(1, "cs1", done, reached, 5), cb(2, "cs1", done, reached, 3),
+            cb(3, "cs1", done, CallbackOutcome.NOT_REACHED), cb(4, "cs1", CallbackStatus.MISSED),
+            cb(5, "cs3", done, CallbackOutcome.DECLINED), cb(6, "cs3", CallbackStatus.OPEN),
+            cb(7, "cs3", CallbackStatus.CANCELLED), cb(8, "cs1", done, reached, 1, "2026-10"),
+        ])
+        uow.commit()
+
+
+def _faults(uow, ids) -> None:
+    def fault(key, severity, reported, filed=None, resolved=None, analysed=None, chases=0):
+        r = at(reported)
+        f = Fault(report_key=key, project_id=ids["project"], severity=severity,
+                  state="reported", occurred_at=r, place="主站", symptoms="502",
+                  handling_plan="切换", reporter="李雷", reported_at=r, timer_count=0,
+                  filed_at=filed and r + timedelta(hours=filed),
+                  resolved_at=resolved and r + timedelta(hours=resolved),
+                  analysed_at=analysed and r + timedelta(hours=resolved + analysed))
+        f.events = [FaultEvent(at=r, kind="chase:filing_reminder", actor="w", details="")
+                    for _ in range(chases)]
+        return f
+
+    with uow:
+        uow.session.add_all([
+            fault("F1", "major", "2026-11-02T10:00", 1, 4, 24, chases=2),
+            fault("F2", "major", "2026-11-10T09:00", 3, 24, chases=1),
+            fault("F3", "major", "2026-11-20T09:00"),
+            fault("F4", "minor", "2026-11-05T10:00", None, 2, 24),
+            fault("F5", "minor", "2026-10-31T23:00", None, 1, 1),  # October
+            fault("F6", "major", "2026-11-30T23:30"),  # still November in Shanghai
+            fault("F7", "major", "2026-12-01T00:30"),  # December
+        ])
+        uow.commit()
+
+
+def _cases(uow) -> None:
+    env, clock = CaseEnv.from_settings(), FrozenClock(at("2026-11-28T12:00"))
+
+    def case(kind, received, answered=None, **over):
+        r = service.open_case(uow, intake(kind, received_at=at(received),
+                                          text=f"{kind} {received}", **over), env, clock())
+        if answered:
+            clock.now = at(answered)
+            service.send_result(uow, r.case_id, "已处理", "王芳", env, clock())
+            clock.now = at("2026-11-28T12:00")
+        return r.case_id
+
+    c1 = case(CaseKind.COMPLAINT, "2026-11-02T10:00", "2026-11-04T10:00")  # due Nov 6 00:00
+    c2 = case(CaseKind.COMPLAINT, "2026-11-09T10:00", "2026-11-16T10:00")  # due Nov 13: late
+    case(CaseKind.COMPLAINT, "2026-11-25T10:00", special=True, special_reason="需厂商配合")
+    case(CaseKind.CONSULTATION, "2026-11-27T10:00")  # due Nov 28 10:00: overdue
+    c5 = case(CaseKind.SUGGESTION, "2026-11-10T10:00", "2026-11-12T10:00", channel=Channel.EMAIL)
+    service.set_department(uow, c5, "TS", "王芳", clock())
+    case(CaseKind.COMPLAINT, "2026-10-30T10:00", "2026-10-31T10:00")  # October
+    service.record_opinion(uow, c1, Opinion.SATISFIED, None, env, clock())
+    service.record_opinion(uow, c2, Opinion.NOT_SATISFIED, "慢", env, clock())
+    with uow:  # a purged November consultation, answered in time: its statistics count
+        uow.session.add(CaseStatistic(
+            case_id=9999, kind="consultation", channel="phone", department=None, special=False,
+            received_at=at("2026-11-03T09:00"), due_at=at("2026-11-04T09:00"),
+            answered_at=at("2026-11-03T15:00"), opinion=None, reopened_count=0,
+            closed_at=at("2026-11-20T00:00"), purged_at=at("2026-11-30T00:00")))
+        uow.commit()
+
+
+@pytest.fixture
+def november(settings, uow, smtp):
+    ids = _world(uow)
+    _callbacks(uow, ids)
+    _faults(uow, ids)
+    _cases(uow)
+    deliver_pending(uow.engine, settings.smtp)
+    smtp.clear()
+    return uow
+
+
+def test_figures_match_the_hand_count(november):
+    report = build_report(november, NOV, SH, NOW)
+    assert report.section("callbacks").rows == [
+        ["=1+1", 2, 0, 0, 1, 0, 1, 50.0, None],
+        ["王芳", 4, 2, 1, 0, 1, 0, 75.0, 4.0],
+        ["合计", 6, 2, 1, 1, 1, 1, 66.7, 4.0],
+    ]
+    assert report.section("faults").rows == [
+        ["重大", 4, 2, 2, 1, 2.0, 3.0, 14.0, 24.0, 24.0, 24.0, 3],
+        ["一般", 1, 0, 1, 1, None, None, 2.0, 2.0, 24.0, 24.0, 0],
+    ]
+    assert report.section("cases").rows == [
+        ["投诉", 3, 1, 1, 0, 1, 50.0, 1, 1, 1, 1],
+        ["咨询", 2, 1, 0, 1, 0, 50.0, 0, 0, 0, 0],
+        ["建议", 1, 1, 0, 0, 0, 100.0, 0, 0, 0, 0],
+        ["合计", 6, 3, 1, 1, 1, 60.0, 1, 1, 1, 1],
+    ]
+    assert report.section("case_channels").rows == [["电话", 5], ["邮件", 1]]
+    assert report.section("case_departments").rows == [["未指定", 5], ["TS", 1]]
+    assert all(s.basis.startswith("口径") for s in report.sections)
+    english = build_report(november, NOV, SH, NOW, "en")
+    assert english.section("cases").rows[-1][0] == "Total"
+
+
+def test_the_mail_has_charts_inline_and_the_xlsx_attached_once(november, settings, smtp):
+    kwargs = dict(font_file=settings.charts.font_file, gm_email="x", biz_head_email="y",
+                  cs_head_email="z")
+    env = CaseEnv.from_settings()
+    sent = queue_report_mails(november, NOV, SH, NOW, env.mailer, **kwargs)
+    queue_report_mails(november, NOV, SH, NOW, env.mailer, **kwargs)  # a re-run: no second
+    assert sorted(sent) == sorted([GM, BIZ_HEAD, CS_HEAD])
+    deliver_pending(november.engine, settings.smtp)
+    assert len(smtp.messages) == 1
+    mail = smtp.messages[0]
+    assert mail.subject == "服务监督月报 2026年11月" and set(mail.envelope_to) == set(sent)
+    html = mail.html()
+    images = [p for p in mail.message.walk() if p.get_content_type() == "image/png"]
+    assert len(images) == 2
+    for part in images:
+        assert f"cid:{part['Content-ID'].strip('<>')}" in html
+    assert "口径" in html and "周报提交率" in html
+    xlsx = next(p for p in mail.message.iter_attachments() if p.get_filename().endswith("xlsx"))
+    assert xlsx.get_filename() == "服务监督月报-2026-11.xlsx"
+    book = load_workbook(io.BytesIO(xlsx.get_content()))
+    sheet = book["客户回访"]
+    cell = sheet["A3"]
+    assert (cell.value, cell.data_type) == ("=1+1", "s")  # text, never a formula
+    assert [c.value for c in sheet[5]] == ["合计", 6, 2, 1, 1, 1, 1, 66.7, 4]
+    assert book["投诉咨询建议"]["G6"].value == 60.0
