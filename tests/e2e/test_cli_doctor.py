@@ -12,8 +12,17 @@ from careops.stack.processes import free_port
 runner = CliRunner()
 
 
+def _no_prefect_api(monkeypatch) -> None:
+    """Point the doctor at a port nobody listens on (a session's Prefect test harness, when
+    running, overrides PREFECT_API_URL from the environment)."""
+    import careops.wakeups
+
+    dead = f"http://127.0.0.1:{free_port()}/api"
+    monkeypatch.setattr(careops.wakeups, "api_url", lambda: dead)
+
+
 def test_doctor_without_prefect_or_smtp_names_each_fault(sqlite_settings, monkeypatch) -> None:
-    monkeypatch.setenv("PREFECT_API_URL", f"http://127.0.0.1:{free_port()}/api")
+    _no_prefect_api(monkeypatch)
     monkeypatch.setenv("CAREOPS_SMTP__PORT", str(free_port()))
     from careops.settings import get_settings
 
@@ -32,7 +41,7 @@ def test_doctor_names_an_unmigrated_database(tmp_path, monkeypatch) -> None:
     from careops.settings import get_settings
 
     monkeypatch.setenv("CAREOPS_DATABASE_URL", f"sqlite:///{tmp_path / 'empty.db'}")
-    monkeypatch.setenv("PREFECT_API_URL", f"http://127.0.0.1:{free_port()}/api")
+    _no_prefect_api(monkeypatch)
     get_settings.cache_clear()
     try:
         result = runner.invoke(app, ["doctor"])
