@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import ipaddress
 import os
-from functools import lru_cache
 from datetime import time
+from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 from zoneinfo import ZoneInfo

@@ -1,0 +1,124 @@
+"""R4 weekly report tasks: each one unit of work in careops.services, plus its artifact.
+
+The clock is read through `careops.clock` (module attribute), so tests freeze it in one place.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import asdict
+from datetime import date
+
+from prefect import task
+
+from careops import clock
+from careops.bootstrap import get_calendar
+from careops.db.uow import UnitOfWork
+from careops.rules import weekly as rules
+from careops.rules.weekly import IsoWeek
+from careops.services import weekly as service
+from careops.services import weekly_steps as steps
+from careops.settings import get_settings
+from tasks.artifacts import artifact_key, publish_markdown
+
+SUBMIT_DEPLOYMENT = "submit-weekly-report/submit-weekly-report"
+log = logging.getLogger(__name__)
+
+
+def today() -> date:
+    return clock.local_today(get_settings().tz, clock.utcnow)
+
+
+def meeting_today() -> tuple[IsoWeek, date] | None:
+    """(week, meeting day) when today is a meeting day, else None — no database, no task."""
+    day = today()
+    week = IsoWeek.of(day)
+    meeting = rules.meeting_day(week, get_calendar().is_working_day)
+    return (week, meeting) if meeting == day else None
+
+
+def no_meeting_message() -> str:
+    day = today()
+    following = rules.next_meeting(day, get_calendar().is_working_day)
+    after = f"; next meeting {following.isoformat()}" if following else ""
+    return f"no meeting today ({day.isoformat()}){after}"
+
+
+def submit_form_url() -> str | None:
+    """The Prefect UI's run form of submit-weekly-report (None if it is not deployed)."""
+    from prefect.client.orchestration import get_client
+
+    settings = get_settings()
+    try:
+        with get_client(sync_client=True) as client:
+            found = client.read_deployment_by_name(SUBMIT_DEPLOYMENT)
+    except Exception as exc:  # not deployed (tests, ad-hoc runs): the deployments page
+        log.info("no %s deployment for the reminder link: %s", SUBMIT_DEPLOYMENT, exc)
+        return None
+    return f"{settings.base_url.rstrip('/')}/deployments/deployment/{found.id}/run"
+
+
+def env(with_form_link: bool = False) -> service.WeeklyEnv:
+    url = submit_form_url() if with_form_link else None
+    return service.WeeklyEnv.from_settings(ui_form_url=url)
+
+
+@task(name="weekly-reminders", retries=2, retry_delay_seconds=[5, 30])
+def send_reminders_task(week: str) -> dict:
+    return asdict(steps.send_reminders(UnitOfWork(), env(True), IsoWeek.parse(week),
+                                       clock.utcnow()))
+
+
+@task(name="weekly-nudges", retries=2, retry_delay_seconds=[5, 30])
+def send_nudges_task(week: str) -> dict:
+    return asdict(steps.send_nudges(UnitOfWork(), env(True), IsoWeek.parse(week),
+                                    clock.utcnow()))
+
+
+@task(name="weekly-compile", retries=2, retry_delay_seconds=[5, 30])
+def compile_report_task(week: str) -> dict:
+    return asdict(steps.compile_report(UnitOfWork(), env(), IsoWeek.parse(week),
+                                       clock.utcnow()))
+
+
+# No retries: bad input (a CareopsError) will not get better, and the same text again is a no-op.
+@task(name="submit-weekly-report")
+def submit_task(data: service.SubmissionInput) -> dict:
+    return asdict(service.submit(UnitOfWork(), env(), data, clock.utcnow()))
+
+
+@task(name="publish-weekly-report")
+def publish_report_task(week: str) -> str:
+    """The report (as compiled, plus late submissions) as the markdown artifact weekly-<week>."""
+    markdown = steps.show_report(UnitOfWork(), env(), IsoWeek.parse(week))
+    publish_markdown(artifact_key("weekly", week), markdown, f"Weekly report {week}")
+    return markdown
+
+
+def resolve_week(week: str | None) -> str | None:
+    """The week a step acts on: the given one, or today's when today is its meeting day."""
+    if week:
+        return str(IsoWeek.parse(week))
+    found = meeting_today()
+    return str(found[0]) if found else None
+
+
+def no_meeting_state():
+    """The final state of a scheduled run on a non-meeting day: cheap, and named so in the UI."""
+    from prefect.states import Completed
+
+    message = no_meeting_message()
+    return Completed(name="No meeting", message=message, data={"skipped": message})
+
+
+@task(name="publish-weekly-step")
+def publish_step_task(result: dict) -> None:
+    """A short markdown artifact of a reminder / nudge run: who got the mail."""
+    who = ", ".join(result["queued"]) or "nobody new"
+    note = result["skipped"] or ("already done by an earlier run" if result["already"] else "")
+    publish_markdown(
+        artifact_key("weekly", result["week"], result["step"]),
+        f"# Weekly {result['step']} {result['week']} (meeting {result['meeting_date']})\n\n"
+        f"- mailed: {who}\n" + (f"- note: {note}\n" if note else ""),
+        f"Weekly {result['step']} {result['week']}",
+    )
