@@ -58,9 +58,20 @@ def _open(uow: UnitOfWork, env: WeeklyEnv, week: IsoWeek, now: datetime) -> Week
 
 def send_reminders(uow: UnitOfWork, env: WeeklyEnv, week: IsoWeek, now: datetime) -> StepResult:
     """Every active TS person not away gets the reminder, with a draft of their week's facts."""
+    return _mail_each(uow, env, week, now, "reminder", missing_only=False)
+
+
+def send_nudges(uow: UnitOfWork, env: WeeklyEnv, week: IsoWeek, now: datetime) -> StepResult:
+    """Those still missing (active TS, not away, nothing submitted) get one nudge."""
+    return _mail_each(uow, env, week, now, "nudge", missing_only=True)
+
+
+def _mail_each(uow: UnitOfWork, env: WeeklyEnv, week: IsoWeek, now: datetime, step: str, *,
+               missing_only: bool) -> StepResult:
+    """One mail per expected person (key weekly-<step>:<week>:<staff>), until the compile."""
     with uow:
         meeting = _open(uow, env, week, now)
-        result = StepResult(meeting.week, meeting.meeting_date.isoformat(), "reminder")
+        result = StepResult(meeting.week, meeting.meeting_date.isoformat(), step)
         if meeting.compiled_at is not None:
             result.skipped = "the report is already compiled"
             return result
@@ -68,44 +79,20 @@ def send_reminders(uow: UnitOfWork, env: WeeklyEnv, week: IsoWeek, now: datetime
         done = submitted_ids(session, meeting.id)
         window = window_of(meeting, env.tz)
         for person in expected_people(session, meeting.week):
-            context = {
-                "person": person, "plan": plan, "week": meeting.week,
-                "facts": week_facts(session, window, person.id),
-                "submitted": person.id in done, **_links(env, meeting.week, person),
-            }
-            if env.mailer.queue(session, key=f"weekly-reminder:{meeting.week}:{person.code}",
-                                template="weekly_reminder", locale=person.locale,
-                                to=[person.email], context=context, category="weekly_reminder",
-                                now=now):
-                result.queued.append(person.code)
-        result.already = meeting.reminded_at is not None and not result.queued
-        meeting.reminded_at = meeting.reminded_at or now
-        uow.commit()
-    return result
-
-
-def send_nudges(uow: UnitOfWork, env: WeeklyEnv, week: IsoWeek, now: datetime) -> StepResult:
-    """Those still missing (active TS, not away, nothing submitted) get one nudge."""
-    with uow:
-        meeting = _open(uow, env, week, now)
-        result = StepResult(meeting.week, meeting.meeting_date.isoformat(), "nudge")
-        if meeting.compiled_at is not None:
-            result.skipped = "the report is already compiled"
-            return result
-        session, plan = uow.session, _schedule(env, meeting)
-        done = submitted_ids(session, meeting.id)
-        for person in expected_people(session, meeting.week):
-            if person.id in done:
+            if missing_only and person.id in done:
                 continue
             context = {"person": person, "plan": plan, "week": meeting.week,
-                       **_links(env, meeting.week, person)}
-            if env.mailer.queue(session, key=f"weekly-nudge:{meeting.week}:{person.code}",
-                                template="weekly_nudge", locale=person.locale,
-                                to=[person.email], context=context, category="weekly_nudge",
+                       "submitted": person.id in done, **_links(env, meeting.week, person)}
+            if step == "reminder":
+                context["facts"] = week_facts(session, window, person.id)
+            if env.mailer.queue(session, key=f"weekly-{step}:{meeting.week}:{person.code}",
+                                template=f"weekly_{step}", locale=person.locale,
+                                to=[person.email], context=context, category=f"weekly_{step}",
                                 now=now):
                 result.queued.append(person.code)
-        result.already = meeting.nudged_at is not None and not result.queued
-        meeting.nudged_at = meeting.nudged_at or now
+        marker = "reminded_at" if step == "reminder" else "nudged_at"
+        result.already = getattr(meeting, marker) is not None and not result.queued
+        setattr(meeting, marker, getattr(meeting, marker) or now)
         uow.commit()
     return result
 
