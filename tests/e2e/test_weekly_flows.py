@@ -11,6 +11,7 @@ from datetime import UTC, datetime
 import pytest
 from prefect.client.orchestration import get_client
 from prefect.client.schemas.filters import ArtifactFilter, ArtifactFilterKey
+from prefect.client.schemas.sorting import ArtifactSort
 from pydantic import ValidationError
 
 import careops.clock
@@ -48,7 +49,8 @@ def _artifact(key: str) -> str | None:
     async def fetch():
         async with get_client() as client:
             found = await client.read_artifacts(
-                artifact_filter=ArtifactFilter(key=ArtifactFilterKey(any_=[key])))
+                artifact_filter=ArtifactFilter(key=ArtifactFilterKey(any_=[key])),
+                sort=ArtifactSort.CREATED_DESC)  # the latest version of the key
             return found[0].data if found else None
 
     return asyncio.run(fetch())
