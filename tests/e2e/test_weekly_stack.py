@@ -10,10 +10,6 @@ from __future__ import annotations
 import asyncio
 import email
 import email.policy
-import os
-import signal
-import subprocess
-import sys
 import time
 from pathlib import Path
 
@@ -24,10 +20,8 @@ from careops.db.engine import get_engine
 from careops.db.migrate import upgrade
 from careops.db.uow import UnitOfWork
 from careops.db.weekly_models import WeeklySubmission
-from careops.settings import PROJECT_ROOT
-from careops.stack.processes import free_port
-from tests.e2e.test_stack import STOP_TIMEOUT, _wait_for_ready
 from tests.integration.weekly_world import build_world
+from tests.support.stack import running_stack
 
 pytestmark = pytest.mark.e2e
 RUN_TIMEOUT = 90.0
@@ -55,34 +49,21 @@ def _mails(mail_dir: Path) -> list[email.message.EmailMessage]:
 
 
 def test_weekly_report_through_the_stack(tmp_path: Path) -> None:
-    url = f"sqlite:///{tmp_path / 'careops.db'}"
+    url = f"sqlite:///{tmp_path / 'careops.db'}"  # the database running_stack() gives the stack
     upgrade(url)
     build_world(UnitOfWork(get_engine(url)))
-    port, smtp_port = free_port(), free_port()
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("PREFECT_", "CAREOPS_"))}
-    env.update(CAREOPS_DATABASE_URL=url, CAREOPS_PREFECT__HOME=str(tmp_path / "prefect"),
-               CAREOPS_CATCHER__MAIL_DIR=str(tmp_path / "mail"))
-    log = tmp_path / "stack.out"
-    with log.open("wb") as out:
-        proc = subprocess.Popen(
-            [sys.executable, "-c", "from careops.cli.stack import app; app()", "up", "--no-demo",
-             "--port", str(port), "--smtp-port", str(smtp_port)],
-            cwd=PROJECT_ROOT, env=env, stdout=out, stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )  # fmt: skip
-    api = f"http://127.0.0.1:{port}/api"
-    try:
-        _wait_for_ready(proc, log)
-        w40 = {"params": {"week": "2026-W40"}}
+    with running_stack(tmp_path, "--no-demo") as stack:
+        assert stack.database_url == url
+        api, w40 = stack.api_url, {"params": {"week": "2026-W40"}}
         state, _msg, _id = asyncio.run(_run(api, "weekly-reminder", w40))
-        assert state == "COMPLETED", log.read_text()
-        reminder = next(m for m in _mails(tmp_path / "mail") if m["To"] == "ts001@careops.test")
+        assert state == "COMPLETED", stack.output
+        reminder = _wait_for_mail(stack.mail_dir, lambda m: m["To"] == "ts001@careops.test")
         text = reminder.get_body(preferencelist=("plain",)).get_content()
         form = {"staff_code": "TS001", "service_situation": "巡检 3 个站点，均正常",
                 "customer_feedback": "客户希望增加培训", "week": "2026-W40"}
         state, _msg, submit_id = asyncio.run(_run(api, "submit-weekly-report", {"form": form}))
-        assert state == "COMPLETED", log.read_text()
-        assert f"http://127.0.0.1:{port}/deployments/deployment/{submit_id}/run" in text
+        assert state == "COMPLETED", stack.output
+        assert f"http://127.0.0.1:{stack.port}/deployments/deployment/{submit_id}/run" in text
         with UnitOfWork(get_engine(url)) as uow:
             assert uow.session.scalar(select(WeeklySubmission.channel)) == "ui"
 
@@ -91,14 +72,19 @@ def test_weekly_report_through_the_stack(tmp_path: Path) -> None:
         assert state == "FAILED" and "unknown staff code 'TS0O1'" in message
 
         state, _msg, _id = asyncio.run(_run(api, "weekly-compile", w40))
-        assert state == "COMPLETED", log.read_text()
-        report = next(m for m in _mails(tmp_path / "mail") if "周报汇总" in str(m["Subject"]))
+        assert state == "COMPLETED", stack.output
+        report = _wait_for_mail(stack.mail_dir, lambda m: "周报汇总" in str(m["Subject"]))
         assert "csh@careops.test" in report["To"]
         assert any(p.get_content_type() == "image/png" for p in report.walk())
-        proc.send_signal(signal.SIGINT)
-        assert proc.wait(timeout=STOP_TIMEOUT) == 0, log.read_text()
-        assert "Traceback" not in log.read_text()
-    finally:
-        if proc.poll() is None:
-            os.killpg(proc.pid, signal.SIGKILL)
-            proc.wait()
+    assert "Traceback" not in stack.output
+
+
+def _wait_for_mail(mail_dir: Path, wanted) -> email.message.EmailMessage:
+    """The first mail in the catcher matching `wanted` (the relay may deliver it a bit later)."""
+    deadline = time.monotonic() + RUN_TIMEOUT
+    while time.monotonic() < deadline:
+        found = [m for m in _mails(mail_dir) if wanted(m)]
+        if found:
+            return found[0]
+        time.sleep(0.5)
+    raise AssertionError(f"no such mail in {mail_dir}")
