@@ -159,6 +159,11 @@ def submit(uow: UnitOfWork, env: WeeklyEnv, data: SubmissionInput, now: datetime
     feedback = rules.clean_text("customer feedback", data.feedback, limit)
     problems = rules.clean_text("problems needing help", data.problems, limit, required=False)
     week = week_of(data.week, env, now)
+    meeting_date(week, env)  # no meeting that week, or its calendar year is not published
+    today = now.astimezone(env.tz).date()
+    if week.monday > today:
+        raise WeeklyInputError(f"{week} has not started yet (today is {today}): submit in that "
+                               "week")
     with uow:
         session = uow.session
         person = ts_person(session, data.staff_code)

@@ -127,6 +127,7 @@ def test_a_moved_meeting_day_end_to_end(h):
         (TS1, "2026-W40", "   ", "situation is empty"),
         (TS1, "2026-W40", "字" * 20_001, "situation is 20001 characters long"),
         (TS1, "2026-48", "正常", "'2026-48' is not a week"),
+        (TS1, "2026-W41", "正常", "2026-W41 has not started yet"),
     ],
 )
 def test_bad_submissions_store_nothing(h, code, week, situation, error):
