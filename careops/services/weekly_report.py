@@ -107,10 +107,10 @@ def build_report(session: Session, meeting: WeeklyMeeting, tz: ZoneInfo, *,
     """The meeting's report as of now: on-time submissions, late ones, missing, away, facts."""
     view = ReportView(meeting.week, meeting.meeting_date, meeting.compiled_at)
     away = away_of(session, meeting.week)
-    staff = {s.id: s for s in session.scalars(
-        select(Staff).where(Staff.department == Department.TS))}
-    subs = session.scalars(select(WeeklySubmission).where(
-        WeeklySubmission.meeting_id == meeting.id).order_by(WeeklySubmission.id))
+    subs = list(session.scalars(select(WeeklySubmission).where(
+        WeeklySubmission.meeting_id == meeting.id).order_by(WeeklySubmission.id)))
+    ids = {sub.staff_id for sub in subs}  # whoever submitted, even if moved or gone since
+    staff = {s.id: s for s in session.scalars(select(Staff).where(Staff.id.in_(ids)))}
     on_time: set[int] = set()
     late: set[int] = set()
     compiled = meeting.compiled_at
