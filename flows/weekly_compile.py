@@ -4,8 +4,10 @@ The TS head / supervisor, the TS members and the CS head get one report: every s
 is missing (people marked away are not), the department's week in figures and the submission
 rate of the last 8 meetings as a chart (inline PNG). The same report is the markdown artifact
 `weekly-<week>` (and `careops weekly show`). A submission after the compile is accepted, marked
-late and mailed as an addendum. Scheduled 14:00 Monday to Friday (Asia/Shanghai); a scheduled run
-acts only on the meeting day and otherwise ends at once in the state "No meeting". Requires a
+late and mailed as an addendum. Not scheduled itself: the meeting day's weekly-reminder run
+schedules one run at the compile time ([weekly] compile_at), and the next weekly-reminder run
+catches up a compile that was lost; without `week` a run acts only on the meeting day (otherwise
+it ends at once in the state "No meeting"). Requires a
 migrated careops database, SMTP and the chart font (scripts/install.sh). Safe to re-run or run
 twice at once: the report is compiled and mailed once per meeting.
 """

@@ -1,9 +1,10 @@
 """weekly-nudge — R4: one late nudge on the meeting day to those who have not submitted.
 
 Active TS staff not marked away and without a submission for the week get one mail before the
-compile. Scheduled 13:00 Monday to Friday (Asia/Shanghai); a scheduled run acts only on the
-meeting day and otherwise ends at once in the state "No meeting"; after the compile it sends
-nothing. Requires a migrated careops database and SMTP. Safe to re-run or run twice at once.
+compile. Not scheduled itself: the meeting day's weekly-reminder run schedules one run at the
+nudge time ([weekly] nudge_at); without `week` a run acts only on the meeting day (otherwise it
+ends at once in the state "No meeting"); after the compile it sends nothing. Requires a migrated
+careops database and SMTP. Safe to re-run or run twice at once.
 """
 
 from __future__ import annotations

@@ -11,7 +11,7 @@ from datetime import date
 
 from prefect import task
 
-from careops import clock
+from careops import clock, wakeups
 from careops.bootstrap import get_calendar
 from careops.db.uow import UnitOfWork
 from careops.rules import weekly as rules
@@ -22,6 +22,8 @@ from careops.settings import get_settings
 from tasks.artifacts import artifact_key, publish_markdown
 
 SUBMIT_DEPLOYMENT = "submit-weekly-report/submit-weekly-report"
+STEP_DEPLOYMENTS = {"nudge": "weekly-nudge/weekly-nudge",
+                    "compile": "weekly-compile/weekly-compile"}
 log = logging.getLogger(__name__)
 
 
@@ -67,6 +69,36 @@ def env(with_form_link: bool = False) -> service.WeeklyEnv:
 def send_reminders_task(week: str) -> dict:
     return asdict(steps.send_reminders(UnitOfWork(), env(True), IsoWeek.parse(week),
                                        clock.utcnow()))
+
+
+def schedule_steps(week: str, *, api: str | None = None) -> dict[str, str | None]:
+    """Exact-time runs of weekly-nudge and weekly-compile at the meeting day's configured times
+    (idempotent per deployment and minute); the run id per step, None where it failed."""
+    e, now = env(), clock.utcnow()
+    parsed = IsoWeek.parse(week)
+    plan = rules.schedule(parsed, service.meeting_date(parsed, e), e.times, e.tz)
+    times = {"nudge": plan.nudge_at, "compile": plan.compile_at}
+    return {step: wakeups.schedule_wakeup(STEP_DEPLOYMENTS[step], times[step], now,
+                                          reason=f"R4 {step} of {week}", api=api)
+            for step in STEP_DEPLOYMENTS}
+
+
+@task(name="schedule-weekly-steps", retries=1, retry_delay_seconds=5)
+def schedule_steps_task(week: str) -> dict[str, str | None]:
+    """Schedule today's nudge and compile; fail (so ops hear of it) when the compile cannot be."""
+    scheduled = schedule_steps(week)
+    if scheduled["compile"] is None:
+        raise RuntimeError(
+            f"the {week} compile could not be scheduled on the Prefect server: run the "
+            "weekly-compile deployment or `careops weekly compile` by the compile time"
+        )
+    return scheduled
+
+
+@task(name="weekly-catch-up")
+def overdue_weeks_task() -> list[str]:
+    """Meetings before today that were reminded but never compiled (a lost compile run)."""
+    return steps.overdue_meetings(UnitOfWork(), today())
 
 
 @task(name="weekly-nudges", retries=2, retry_delay_seconds=[5, 30])

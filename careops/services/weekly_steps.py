@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -190,6 +190,16 @@ def _summary(meeting: WeeklyMeeting) -> dict:
     return {"week": meeting.week, "meeting_date": meeting.meeting_date.isoformat(),
             "expected": meeting.expected_count, "submitted": meeting.submitted_count,
             "compiled_at": meeting.compiled_at.isoformat() if meeting.compiled_at else None}
+
+
+def overdue_meetings(uow: UnitOfWork, today: date) -> list[str]:
+    """Weeks whose meeting is before `today`, reminded but not compiled (oldest first)."""
+    with uow:
+        return list(uow.session.scalars(
+            select(WeeklyMeeting.week)
+            .where(WeeklyMeeting.meeting_date < today, WeeklyMeeting.compiled_at.is_(None),
+                   WeeklyMeeting.reminded_at.is_not(None))
+            .order_by(WeeklyMeeting.meeting_date)))
 
 
 def show_report(uow: UnitOfWork, env: WeeklyEnv, week: IsoWeek) -> str:

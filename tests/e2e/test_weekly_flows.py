@@ -15,6 +15,7 @@ from prefect.client.schemas.sorting import ArtifactSort
 from pydantic import ValidationError
 
 import careops.clock
+import careops.wakeups
 from careops.clock import FrozenClock
 from careops.db.uow import UnitOfWork
 from careops.services.weekly import WeeklyEnv, mark_away
@@ -38,7 +39,21 @@ pytestmark = pytest.mark.usefixtures("prefect")
 
 
 @pytest.fixture
-def clock(sqlite_settings, monkeypatch) -> FrozenClock:
+def wakeups(monkeypatch) -> list[tuple[str, datetime]]:
+    """The exact-time runs the flows ask the Prefect server for (the harness has no deployments;
+    tests/e2e/test_weekly_stack.py schedules them on a real server)."""
+    asked: list[tuple[str, datetime]] = []
+
+    def schedule(deployment, at, now, *, reason, api=None):
+        asked.append((deployment, at))
+        return f"run-{len(asked)}"
+
+    monkeypatch.setattr(careops.wakeups, "schedule_wakeup", schedule)
+    return asked
+
+
+@pytest.fixture
+def clock(sqlite_settings, monkeypatch, wakeups) -> FrozenClock:
     build_world(UnitOfWork())
     frozen = FrozenClock(MOVED_MEETING)
     monkeypatch.setattr(careops.clock, "utcnow", frozen)
@@ -131,3 +146,21 @@ def test_the_form_refuses_empty_text_and_the_flow_names_bad_staff(clock):
         submit_weekly_report(_form("TS0O1", "正常"))
     with pytest.raises(Exception, match="2026-W08 has no meeting"):
         submit_weekly_report(_form(TS1, "正常", week="2026-W08"))
+
+
+def test_a_compile_that_cannot_be_scheduled_fails_the_reminder_run(clock, smtp, monkeypatch):
+    monkeypatch.setattr(careops.wakeups, "schedule_wakeup", lambda *a, **k: None)
+    state = weekly_reminder(return_state=True)
+    assert state.is_failed() and "compile could not be scheduled" in state.message
+    assert len(smtp.messages) == 6  # the reminders went out all the same, and ops are told:
+    assert "weekly-reminder" in smtp.to("ops@careops.local")[0].subject
+
+
+def test_a_lost_compile_is_caught_up_by_the_next_reminder_run(clock, smtp):
+    weekly_reminder()  # Wednesday 09-30: reminded; the 14:00 compile run never happens
+    smtp.clear()
+    clock.now = datetime(2026, 10, 8, 1, 30, tzinfo=UTC)  # Thursday 10-08, no meeting
+    result = weekly_reminder()
+    assert result["caught_up"] == ["2026-W40"] and len(smtp.to(CS_HEAD)) == 1
+    assert "已提交 0/5" in smtp.to(CS_HEAD)[0].subject
+    assert weekly_reminder(return_state=True).name == "No meeting"  # caught up once

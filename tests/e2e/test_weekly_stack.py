@@ -20,6 +20,7 @@ from careops.db.engine import get_engine
 from careops.db.migrate import upgrade
 from careops.db.uow import UnitOfWork
 from careops.db.weekly_models import WeeklySubmission
+from tasks.weekly import schedule_steps
 from tests.integration.weekly_world import build_world
 from tests.support.stack import running_stack
 
@@ -41,6 +42,20 @@ async def _run(api_url: str, name: str, parameters: dict) -> tuple[str, str, str
                 return run.state.type.value, run.state.message or "", str(deployment.id)
             await asyncio.sleep(0.5)
     return "TIMEOUT", "", str(deployment.id)
+
+
+async def _expected_starts(api_url: str, runs: dict[str, str | None]) -> dict[str, str]:
+    from prefect.client.orchestration import PrefectClient
+
+    out = {}
+    async with PrefectClient(api_url) as client:
+        for run_id in runs.values():
+            assert run_id is not None, runs
+            run = await client.read_flow_run(run_id)
+            deployment = await client.read_deployment(run.deployment_id)
+            assert run.state is not None and run.state.is_scheduled()
+            out[deployment.name] = run.expected_start_time.isoformat()
+    return out
 
 
 def _mails(mail_dir: Path) -> list[email.message.EmailMessage]:
@@ -76,6 +91,13 @@ def test_weekly_report_through_the_stack(tmp_path: Path) -> None:
         report = _wait_for_mail(stack.mail_dir, lambda m: "周报汇总" in str(m["Subject"]))
         assert "csh@careops.test" in report["To"]
         assert any(p.get_content_type() == "image/png" for p in report.walk())
+
+        # the meeting day's reminder schedules the nudge and the compile at the exact minute
+        first = schedule_steps("2026-W50", api=api)  # meeting Friday 2026-12-11
+        assert schedule_steps("2026-W50", api=api) == first  # idempotent per deployment, minute
+        starts = asyncio.run(_expected_starts(api, first))
+        assert starts == {"weekly-nudge": "2026-12-11T05:00:00+00:00",
+                          "weekly-compile": "2026-12-11T06:00:00+00:00"}
     assert "Traceback" not in stack.output
 
 
