@@ -21,14 +21,18 @@ from tasks.weekly import publish_report_task, submit_task
 
 
 class WeeklyReportForm(BaseModel):
-    staff_code: str = Field(min_length=1, max_length=40, description="Your staff code, e.g. TS001")
+    staff_code: str = Field(min_length=1, max_length=40, title="工号 Staff code",
+                            description="Your staff code, e.g. TS001")
     service_situation: str = Field(min_length=1, max_length=MAX_TEXT_CHARS,
+                                   title="客户服务情况 Service situation",
                                    description="This week's customer-service situation")
     customer_feedback: str = Field(min_length=1, max_length=MAX_TEXT_CHARS,
+                                   title="客户反馈意见 Customer feedback",
                                    description="Customer feedback heard this week")
     problems_needing_help: str = Field("", max_length=MAX_TEXT_CHARS,
+                                       title="需要协调解决的问题 Problems needing help",
                                        description="Problems you need help with (optional)")
-    week: str | None = Field(None, pattern=WEEK_PATTERN,
+    week: str | None = Field(None, pattern=WEEK_PATTERN, title="周次 Week",
                              description="ISO week like 2026-W48; empty: this week")
 
     def to_input(self) -> SubmissionInput:
