@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 from careops.charts import BarChart
 from careops.db.models import Department, Staff
 from careops.db.weekly_models import WeeklyAway, WeeklyMeeting, WeeklySubmission
+from careops.i18n import Formats, translate
 from careops.rules.weekly import IsoWeek, submission_rate
 from careops.services.weekly_facts import WeekFacts, WeekWindow, week_facts
 
@@ -145,15 +146,13 @@ def build_report(session: Session, meeting: WeeklyMeeting, tz: ZoneInfo, *,
 
 
 def rate_chart(history: list[RatePoint], locale: str) -> BarChart:
-    en = locale == "en"
-    months = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov",
-              "Dec")
-    labels = [f"{p.meeting_date.day} {months[p.meeting_date.month - 1]}" if en
-              else f"{p.meeting_date.month}月{p.meeting_date.day}日" for p in history]
+    """The submission rate of the meetings in `history` (oldest first), labelled in `locale`."""
+    formats = Formats(locale)
+    labels = [formats.day_month(p.meeting_date) for p in history]
     values = [None if p.rate is None else round(p.rate * 100, 1) for p in history]
-    title = (f"Weekly report submission rate, last {len(history)} meetings" if en
-             else f"最近{len(history)}次例会周报提交率")
-    return BarChart(title, labels, values, y_label="%" if en else "提交率 %", y_max=100,
+    title = translate(locale, "Weekly report submission rate, last %(n)s meetings",
+                      n=len(history))
+    return BarChart(title, labels, values, y_label=translate(locale, "Submitted (%)"), y_max=100,
                     value_format="{:.0f}%", highlight_last=True)
 
 
