@@ -93,7 +93,7 @@ def test_a_moved_meeting_day_end_to_end(h):
     assert en.envelope_to == [email(TS3)] and "2 of 4 submitted" in en.subject
     body = zh.text()
     assert "已提交 2/4" in zh.subject and "第二版：巡检 3 个站点" in body and "需要采购备件" in body
-    assert "未提交：Tom Lee（TS003）、周主任（TSH）" in body and "王出差（TS004，出差）" in body
+    assert "Tom Lee（TS003）、周主任（TSH）" in body and "王出差（TS004，出差）" in body
     chart = next(p for p in zh.message.walk() if p.get_content_type() == "image/png")
     assert f'src="cid:{str(chart["Content-ID"]).strip().strip("<>")}"' in zh.html()
     assert chart.get_content().startswith(b"\x89PNG")
