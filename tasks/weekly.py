@@ -20,6 +20,7 @@ from careops.services import weekly as service
 from careops.services import weekly_steps as steps
 from careops.settings import get_settings
 from tasks.artifacts import artifact_key, publish_markdown
+from tasks.callbacks import RETRIES  # retries, but never of bad input (a CareopsError)
 
 SUBMIT_DEPLOYMENT = "submit-weekly-report/submit-weekly-report"
 STEP_DEPLOYMENTS = {"nudge": "weekly-nudge/weekly-nudge",
@@ -65,7 +66,7 @@ def env(with_form_link: bool = False) -> service.WeeklyEnv:
     return service.WeeklyEnv.from_settings(ui_form_url=url)
 
 
-@task(name="weekly-reminders", retries=2, retry_delay_seconds=[5, 30])
+@task(name="weekly-reminders", **RETRIES)
 def send_reminders_task(week: str) -> dict:
     return asdict(steps.send_reminders(UnitOfWork(), env(True), IsoWeek.parse(week),
                                        clock.utcnow()))
@@ -101,13 +102,13 @@ def overdue_weeks_task() -> list[str]:
     return steps.overdue_meetings(UnitOfWork(), today())
 
 
-@task(name="weekly-nudges", retries=2, retry_delay_seconds=[5, 30])
+@task(name="weekly-nudges", **RETRIES)
 def send_nudges_task(week: str) -> dict:
     return asdict(steps.send_nudges(UnitOfWork(), env(True), IsoWeek.parse(week),
                                     clock.utcnow()))
 
 
-@task(name="weekly-compile", retries=2, retry_delay_seconds=[5, 30])
+@task(name="weekly-compile", **RETRIES)
 def compile_report_task(week: str) -> dict:
     return asdict(steps.compile_report(UnitOfWork(), env(), IsoWeek.parse(week),
                                        clock.utcnow()))

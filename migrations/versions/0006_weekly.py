@@ -1,7 +1,7 @@
 """weekly: R4 weekly report (weekly_meeting, weekly_submission, weekly_revision, weekly_away)
 
-Revision ID: 0005_weekly
-Revises: 0004_callback_attempts
+Revision ID: 0006_weekly
+Revises: 0005_cases
 Create Date: 2026-12-01 21:42:06.434808
 """
 from collections.abc import Sequence
@@ -11,8 +11,8 @@ from alembic import op
 import careops.db.base
 
 
-revision: str = '0005_weekly'
-down_revision: str | None = '0004_callback_attempts'
+revision: str = '0006_weekly'
+down_revision: str | None = '0005_cases'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
