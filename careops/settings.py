@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import ipaddress
 import os
+from datetime import time
 from functools import lru_cache
 from pathlib import Path
 from typing import Literal
@@ -118,6 +119,19 @@ class FaultSettings(BaseModel):
         return [_department(n) for n in names]
 
 
+class WeeklySettings(BaseModel):
+    """R4: local times of the meeting day's steps; prefect.yaml's crons must match them."""
+
+    reminder_at: time = time(9, 30)
+    nudge_at: time = time(13, 0)
+    compile_at: time = time(14, 0)
+    meeting_at: time = time(15, 0)
+    max_text_chars: int = 20_000
+    rate_history_meetings: int = 8
+    # The careops web page to submit from, once it exists; {week} and {staff_code} are filled.
+    submit_url_template: str | None = None
+
+
 class ChartSettings(BaseModel):
     # A font with Chinese glyphs (Debian fonts-wqy-microhei, installed by scripts/install.sh).
     font_file: Path = Path("/usr/share/fonts/truetype/wqy/wqy-microhei.ttc")
@@ -175,6 +189,7 @@ class Settings(BaseSettings):
     prefect: PrefectStackSettings = Field(default_factory=PrefectStackSettings)
     callbacks: CallbackSettings = Field(default_factory=CallbackSettings)
     faults: FaultSettings = Field(default_factory=FaultSettings)
+    weekly: WeeklySettings = Field(default_factory=WeeklySettings)
     charts: ChartSettings = Field(default_factory=ChartSettings)
     cases: CaseSettings = Field(default_factory=CaseSettings)
     web: WebSettings = Field(default_factory=WebSettings)

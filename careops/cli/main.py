@@ -14,6 +14,7 @@ from careops.cli import (
     outbox,
     reports,
     stack,
+    weekly,
 )
 from careops.cli.common import CareopsGroup
 from careops.cli.doctor import doctor
@@ -34,6 +35,8 @@ app.add_typer(outbox.app, name="outbox")
 app.command()(doctor)
 app.add_typer(cases.app, name="case")
 app.add_typer(reports.app, name="report")
+app.add_typer(weekly.app, name="weekly")
+callbacks.preview_app.command("meetings")(weekly.preview_meetings)
 
 if __name__ == "__main__":
     app()

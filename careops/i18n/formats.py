@@ -24,6 +24,7 @@ from careops.errors import TemplateError
 # per-locale patterns that replace CLDR's choice (CLDR skeleton/pattern syntax)
 _HOUSE_DATE = {"en": "d MMM y"}
 _HOUSE_MONTH = {"en": "MMM y"}
+_HOUSE_DAY_MONTH = {"en": "d MMM"}
 
 
 @dataclass(frozen=True)
@@ -53,6 +54,13 @@ class Formats:
         day = self.local(value)
         pattern = _HOUSE_DATE.get(self.babel.language, "medium")
         return format_date(day, pattern, locale=self.babel)
+
+    def day_month(self, value: date | datetime) -> str:
+        """`9月30日` / `30 Sep` (short labels, e.g. a chart's axis)."""
+        pattern = _HOUSE_DAY_MONTH.get(self.babel.language)
+        if pattern:
+            return format_date(self.local(value), pattern, locale=self.babel)
+        return format_skeleton("MMMd", self.local(value), locale=self.babel)
 
     def time(self, value: datetime | time) -> str:
         """`14:30` (the locale's 24-hour clock)."""

@@ -10,6 +10,7 @@ Each mail becomes `<mail_dir>/<UTC timestamp>-<n>.eml` (the bytes received), plu
 from __future__ import annotations
 
 import argparse
+import base64
 import email
 import email.policy
 import itertools
@@ -47,7 +48,8 @@ class MailDirHandler:
             assert isinstance(message, EmailMessage)
             html = message.get_body(preferencelist=("html",))
             if html is not None:
-                (self.mail_dir / f"{name}.html").write_text(html.get_content(), encoding="utf-8")
+                (self.mail_dir / f"{name}.html").write_text(_with_inline_images(message, html),
+                                                            encoding="utf-8")
             subject = " ".join(str(message.get("Subject", "")).split())
             line = "\t".join(
                 [received.isoformat(timespec="seconds"), mail_from, ",".join(rcpt_tos), subject,
@@ -56,6 +58,17 @@ class MailDirHandler:
             with (self.mail_dir / "index.txt").open("a", encoding="utf-8") as index:
                 index.write(line + "\n")
         return eml
+
+
+def _with_inline_images(message: EmailMessage, html: EmailMessage) -> str:
+    """The HTML with its `cid:` images (charts) as data: URIs, so a browser shows them."""
+    text = html.get_content()
+    for part in message.walk():
+        cid = str(part.get("Content-ID") or "").strip().strip("<>")
+        if cid and part.get_content_maintype() == "image" and f"cid:{cid}" in text:
+            data = base64.b64encode(part.get_content()).decode("ascii")
+            text = text.replace(f"cid:{cid}", f"data:{part.get_content_type()};base64,{data}")
+    return text
 
 
 def run_catcher(host: str, port: int, mail_dir: Path) -> Controller:

@@ -19,10 +19,17 @@ def _child(target: Callable[..., Any], args: tuple, env: dict, barrier, results)
 
 def run_together(target: Callable[..., Any], args: tuple, env: dict[str, str], n: int = 2) -> list:
     """Start `n` fresh processes running target(*args) at the same moment; return their results."""
+    return run_each([(target, args)] * n, env)
+
+
+def run_each(calls: list[tuple[Callable[..., Any], tuple]], env: dict[str, str]) -> list:
+    """Start one fresh process per (target, args) at the same moment; return their results
+    (in the order they finished)."""
     ctx = multiprocessing.get_context("spawn")
-    barrier, results = ctx.Barrier(n), ctx.Queue()
+    barrier, results = ctx.Barrier(len(calls)), ctx.Queue()
     procs = [
-        ctx.Process(target=_child, args=(target, args, env, barrier, results)) for _ in range(n)
+        ctx.Process(target=_child, args=(target, args, env, barrier, results))
+        for target, args in calls
     ]
     for p in procs:
         p.start()

@@ -18,6 +18,8 @@ from careops.services.case_queries import CaseView
 from careops.services.fault_queries import FaultView, TimelineEntry
 from careops.services.fault_recipients import Unreached
 from careops.services.supervision_report import MonthlyReport, Section
+from careops.services.weekly_facts import CallbackFact, FaultFact, WeekFacts
+from careops.services.weekly_report import Person, RatePoint, ReportView, SubmissionView
 
 LOCALES = ("zh_CN", "en")
 
@@ -138,6 +140,54 @@ def _report() -> MonthlyReport:
 
 
 # case id → (template, context); the case id starts with the template name
+def _plan(day: date):
+    from zoneinfo import ZoneInfo
+
+    from careops.rules.weekly import IsoWeek, StepTimes, schedule
+
+    return schedule(IsoWeek.of(day), day, StepTimes(), ZoneInfo("Asia/Shanghai"))
+
+
+MOVED = _plan(date(2026, 9, 30))  # Friday 10-02 is National Day: the meeting moves to Wednesday
+FRIDAY = _plan(date(2026, 11, 27))
+LEI = Person(1, "TS001", "李雷", "ts001@careops.test", "zh_CN")
+WEEK_FACTS = WeekFacts(
+    done=[CallbackFact("P-2024-001", "华东客户1有限公司", date(2026, 9, 28), "reached",
+                       _at(9, 28, 3))],
+    not_reached=[CallbackFact("P-2024-002", "华东客户2有限公司", date(2026, 9, 29),
+                              "not_reached", _at(9, 29, 3))],
+    missed=[CallbackFact("P-2024-003", "华东客户3有限公司", date(2026, 9, 29), None, None)],
+    faults_reported=[FaultFact(42, "P-2024-001", "华东客户1有限公司", "major", "resolved",
+                               "首页 502", _at(9, 28, 1, 10), _at(9, 28, 3, 40))],
+    faults_resolved=[
+        FaultFact(42, "P-2024-001", "华东客户1有限公司", "major", "resolved", "首页 502",
+                  _at(9, 28, 1, 10), _at(9, 28, 3, 40)),
+        FaultFact(40, "P-2024-002", "华东客户2有限公司", "minor", "closed", "打印机驱动异常",
+                  _at(9, 25, 2), _at(9, 29, 6)),
+    ],
+)
+LINKS = {"ui_form_url": "http://127.0.0.1:4200/deployments/deployment/abc/run",
+         "cli_command": "careops weekly submit --staff TS001 --week 2026-W40 "
+                        "--situation-file situation.md --feedback-file feedback.md",
+         "web_url": None}
+SUBMISSION = SubmissionView("TS001", "李雷",
+                            "本周巡检 3 个站点，均正常。\n处理 P-2024-001 首页 502。",
+                            "客户希望增加一次培训。", "需要采购备件", _at(9, 30, 3, 30), 2, False)
+REPORT = ReportView(
+    "2026-W40", date(2026, 9, 30), _at(9, 30, 6), submissions=[SUBMISSION],
+    missing=[Person(2, "TS002", "韩梅梅", "ts002@careops.test", "zh_CN"),
+             Person(3, "TS003", "Tom Lee", "ts003@careops.test", "en")],
+    away=[(Person(4, "TS004", "王出差", "ts004@careops.test", "zh_CN"), "出差"),
+          (Person(5, "TS005", "赵休假", "ts005@careops.test", "zh_CN"), "")],
+    facts=WEEK_FACTS,
+    history=[RatePoint("2026-W38", date(2026, 9, 18), 4, 4),
+             RatePoint("2026-W39", date(2026, 9, 24), 0, 0),
+             RatePoint("2026-W40", date(2026, 9, 30), 3, 1)],
+)
+EMPTY_REPORT = ReportView("2026-W48", date(2026, 11, 27), _at(11, 27, 6),
+                          missing=[LEI], history=[RatePoint("2026-W48", date(2026, 11, 27), 1, 0)])
+
+
 CASES: dict[str, tuple[str, dict[str, Any]]] = {
     "case_suggestion": ("case_suggestion", {"case": case(kind="suggestion", department=None)}),
     "case_warning": ("case_warning", {"case": case()}),
@@ -230,4 +280,18 @@ CASES: dict[str, tuple[str, dict[str, Any]]] = {
         "message": "数据库不可达\nsqlite3.OperationalError: database is locked",
         "run_url": "http://127.0.0.1:4200/runs/flow-run/1",
     }),
+    "weekly_reminder": ("weekly_reminder", {"person": LEI, "plan": MOVED, "week": "2026-W40",
+                                            "facts": WEEK_FACTS, "submitted": False, **LINKS}),
+    "weekly_reminder.quiet_week": ("weekly_reminder", {
+        "person": LEI, "plan": FRIDAY, "week": "2026-W48", "facts": WeekFacts(),
+        "submitted": True, **LINKS, "web_url": "https://careops.example.cn/weekly/2026-W48"}),
+    "weekly_nudge": ("weekly_nudge", {"person": LEI, "plan": MOVED, "week": "2026-W40",
+                                      "submitted": False, **LINKS}),
+    "weekly_report": ("weekly_report", {"report": REPORT, "plan": MOVED,
+                                        "chart_cid": "rate@careops.local", "chart_error": None}),
+    "weekly_report.nobody": ("weekly_report", {
+        "report": EMPTY_REPORT, "plan": FRIDAY, "chart_cid": None,
+        "chart_error": "chart font /usr/share/fonts/none.ttc is missing"}),
+    "weekly_addendum": ("weekly_addendum", {"plan": MOVED, "week": "2026-W40", "person": LEI,
+                                            "submission": SUBMISSION}),
 }

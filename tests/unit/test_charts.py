@@ -55,3 +55,17 @@ def test_inline_image_the_html_does_not_show_is_refused():
     with pytest.raises(HeaderError, match="never shows"):
         build_message(sender="careops@x.cn", recipients=["a@b.cn"], rendered=rendered,
                       inline_images=[InlineImage("abc@x.cn", b"png")])
+
+
+def test_the_catchers_html_copy_shows_the_inline_chart(tmp_path):
+    from careops.mail.catcher import MailDirHandler
+
+    cid = inline_cid("careops@careops.local", "chart")
+    rendered = RenderedMail("周报", "文本", f'<img src="cid:{cid}">')
+    png = bar_chart_png(CHART, FONT)
+    msg = build_message(sender="careops@careops.local", recipients=["a@b.cn"],
+                        rendered=rendered, inline_images=[InlineImage(cid, png)])
+    eml = MailDirHandler(tmp_path).store("careops@careops.local", ["a@b.cn"],
+                                         msg.as_bytes())
+    html = eml.with_suffix(".html").read_text(encoding="utf-8")
+    assert "cid:" not in html and 'src="data:image/png;base64,iVBOR' in html

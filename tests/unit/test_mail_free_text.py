@@ -13,6 +13,7 @@ import re
 import pytest
 
 from careops.mail.render import MailRenderer
+from careops.services.weekly_report import ReportView
 from careops.settings import PROJECT_ROOT
 from tests.support.mail_fixtures import ANALYSIS, CASES, LOCALES
 
@@ -39,15 +40,25 @@ def _forged(context: dict) -> dict:
         values["case"] = dataclasses.replace(case, **{
             k: FORGED for k in ("text", "result", "opinion_comment", "special_reason",
                                 "customer_name", "contact_name") if k in fields})
-    if isinstance(values.get("report"), dict):  # the customer's report: the analysis texts
+    if isinstance(values.get("report"), ReportView):  # the weekly report: submitted texts
+        report = values["report"]
+        values["report"] = dataclasses.replace(
+            report, submissions=[_forged_submission(s) for s in report.submissions])
+    elif isinstance(values.get("report"), dict):  # the customer's report: the analysis texts
         values["report"] = {**values["report"], **{k: FORGED for k in ANALYSIS if k not in
                                                    ("author", "submitted_at")}}
+    if "submission" in values:  # a late weekly report
+        values["submission"] = _forged_submission(values["submission"])
     if "messages" in values:  # the failed-mail notice: SMTP errors
         values["messages"] = [{**m, "error": FORGED} for m in values["messages"]]
     for key in ("note", "comment", "message", "error", "reason"):
         if key in values:
             values[key] = FORGED
     return values
+
+
+def _forged_submission(submission):
+    return dataclasses.replace(submission, situation=FORGED, feedback=FORGED, problems=FORGED)
 
 
 @pytest.fixture(scope="module")
