@@ -10,7 +10,7 @@ import statistics
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 
 
 @dataclass(frozen=True)
@@ -112,3 +112,31 @@ def case_rows(facts: Sequence, kinds: Sequence[str], now: datetime) -> list[list
 
 def count_rows(values: Iterable[str]) -> list[list]:
     return [[name, n] for name, n in sorted(Counter(values).items(), key=lambda kv: -kv[1])]
+
+
+@dataclass(frozen=True)
+class MeetingFact:
+    week: str
+    meeting_date: date
+    expected: int | None  # None: not compiled (yet)
+    submitted: int | None  # on time, at the compile
+
+
+def weekly_rows(facts: Sequence[MeetingFact]) -> list[list]:
+    """[week, meeting date, expected, on time, rate %] per compiled meeting, then the total.
+
+    A meeting not compiled has no figures and is left out; the total rate is submissions
+    over expected reports, so a week with more people weighs more.
+    """
+    rows = []
+    for fact in sorted(facts, key=lambda f: f.meeting_date):
+        if fact.expected is None or fact.submitted is None:
+            continue
+        rate = round(100 * fact.submitted / fact.expected, 1) if fact.expected else None
+        rows.append([fact.week, fact.meeting_date.isoformat(), fact.expected, fact.submitted, rate])
+    if rows:
+        expected = sum(r[2] for r in rows)
+        submitted = sum(r[3] for r in rows)
+        rows.append(["", "", expected, submitted,
+                     round(100 * submitted / expected, 1) if expected else None])
+    return rows

@@ -41,9 +41,13 @@ LABELS: dict[str, dict] = {
                               "basis": "口径：本月受理的事项，按受理渠道统计。"},
             "case_departments": {"title": "责任部门", "headers": ["部门", "件数"],
                                  "basis": "口径：本月受理的事项，按责任部门统计。"},
+            "weekly": {"title": "周报提交", "headers": ["周次", "例会日期", "应交", "按时提交",
+                                                  "提交率%"],
+                       "basis": "口径：例会日期在本月的技术服务部例会，按汇总时的应交人数（不含"
+                                "请假）和按时提交人数统计；合计为提交总数除以应交总数。"},
         },
         "charts": {"callbacks": "回访完成率（按客服人员）", "cases": "按期答复率（按类型）"},
-        "not_yet": ["周报提交率（R4）和节假日网站可用率（R3）将在相应流程上线后纳入本报告。"],
+        "not_yet": ["节假日网站可用率（R3）将在该流程上线后纳入本报告。"],
     },
     "en": {
         "file": "supervision-report",
@@ -71,10 +75,15 @@ LABELS: dict[str, dict] = {
                                  "headers": ["department", "cases"],
                                  "basis": "Basis: cases received in the month, by the "
                                           "responsible department."},
+            "weekly": {"title": "Weekly reports",
+                       "headers": ["week", "meeting", "expected", "on time", "rate %"],
+                       "basis": "Basis: TS meetings held in the month, by meeting date; expected "
+                                "= active TS staff not away at the compile, on time = submitted "
+                                "before it; the total is all submissions over all expected."},
         },
         "charts": {"callbacks": "Callbacks done % by CS person",
                    "cases": "Answered in time % by kind"},
-        "not_yet": ["The weekly-report submission rate (R4) and holiday availability (R3) join "
-                    "this report when those processes are in careops."],
+        "not_yet": ["Holiday availability (R3) joins this report when that process is in "
+                    "careops."],
     },
 }

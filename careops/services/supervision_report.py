@@ -1,8 +1,8 @@
 """R7 monthly service supervision report: the figures of a month, its XLSX and its mail.
 
-Built from the processes careops runs today — callbacks (R1), faults (R5), cases (R6); the
-weekly-report submission rate (R4) and holiday availability (R3) join as those processes land
-(see `SECTIONS`). Each table states its basis. The mail goes to the GM, the BIZ head and the
+Built from the processes careops runs today — callbacks (R1), faults (R5), cases (R6) and the
+weekly-report submission rate (R4); holiday availability (R3) joins when that process lands.
+Each table states its basis. The mail goes to the GM, the BIZ head and the
 CS head (fallback addresses in settings), in each one's language, with two charts inline and
 the XLSX attached; queued once per month and language.
 """
@@ -21,6 +21,7 @@ from careops.charts import BarChart, bar_chart_png
 from careops.db.fault_models import Fault, FaultEvent
 from careops.db.models import Callback, CallbackStatus, Department, Staff
 from careops.db.uow import UnitOfWork
+from careops.db.weekly_models import WeeklyMeeting
 from careops.exports import is_formula_like
 from careops.mail.message import InlineImage, inline_cid
 from careops.mailer import Attachment, Mailer
@@ -83,6 +84,16 @@ def _fault_facts(session: Session, start: datetime, end: datetime) -> list[figur
                               f.analysed_at, int(n)) for f, n in rows]
 
 
+def _meeting_facts(session: Session, month: Month) -> list[figures.MeetingFact]:
+    rows = session.execute(
+        select(WeeklyMeeting.week, WeeklyMeeting.meeting_date, WeeklyMeeting.expected_count,
+               WeeklyMeeting.submitted_count)
+        .where(WeeklyMeeting.meeting_date >= month.first_day,
+               WeeklyMeeting.meeting_date < month.next().first_day)
+    ).all()
+    return [figures.MeetingFact(*row) for row in rows]
+
+
 def build_report(uow: UnitOfWork, month: Month, tz: ZoneInfo, now: datetime,
                  locale: str = "zh_CN") -> MonthlyReport:
     """The month's figures in `locale` (zh_CN or en)."""
@@ -93,6 +104,7 @@ def build_report(uow: UnitOfWork, month: Month, tz: ZoneInfo, now: datetime,
         session = uow.session
         cb_rows = figures.callback_rows(_callback_facts(session, month))
         fault_rows = figures.fault_rows(_fault_facts(session, start, end), ["major", "minor"])
+        weekly_rows = figures.weekly_rows(_meeting_facts(session, month))
     cases = case_facts(uow, start, end)
     kinds = [k.value for k in (CaseKind.COMPLAINT, CaseKind.CONSULTATION, CaseKind.SUGGESTION)]
     case_rows = figures.case_rows(cases, kinds, now)
@@ -105,8 +117,11 @@ def build_report(uow: UnitOfWork, month: Month, tz: ZoneInfo, now: datetime,
         row[0] = name[row[0]] if row[0] else name["total"]
     channel_rows = figures.count_rows(name.get(c.channel, c.channel) for c in cases)
     dept_rows = figures.count_rows(c.department or name["none"] for c in cases)
+    if weekly_rows:
+        weekly_rows[-1][0] = name["total"]
     for key, rows in (("callbacks", cb_rows), ("faults", fault_rows), ("cases", case_rows),
-                      ("case_channels", channel_rows), ("case_departments", dept_rows)):
+                      ("case_channels", channel_rows), ("case_departments", dept_rows),
+                      ("weekly", weekly_rows)):
         text = words["sections"][key]
         report.sections.append(Section(key, text["title"], text["basis"], text["headers"], rows))
     report.notes = list(words["not_yet"])

@@ -151,6 +151,31 @@ def test_figures_match_the_hand_count(november):
     assert english.section("cases").rows[-1][0] == "Total"
 
 
+def test_weekly_submission_rate_counts_the_months_compiled_meetings(november):
+    from datetime import date
+
+    from careops.db.weekly_models import WeeklyMeeting
+
+    with november:
+        for week, day, expected, submitted in (
+            ("2026-W44", date(2026, 10, 30), 5, 5),  # October: not this report's
+            ("2026-W45", date(2026, 11, 6), 5, 4),
+            ("2026-W46", date(2026, 11, 13), 4, 4),  # one TS person away
+            ("2026-W48", date(2026, 11, 27), None, None),  # not compiled: no figures
+        ):
+            november.session.add(WeeklyMeeting(
+                week=week, meeting_date=day, expected_count=expected, submitted_count=submitted,
+                created_at=NOW))
+        november.commit()
+    report = build_report(november, NOV, SH, NOW)
+    assert report.section("weekly").rows == [
+        ["2026-W45", "2026-11-06", 5, 4, 80.0],
+        ["2026-W46", "2026-11-13", 4, 4, 100.0],
+        ["合计", "", 9, 8, 88.9],
+    ]
+    assert not any("R4" in note for note in report.notes)
+
+
 def test_the_mail_has_charts_inline_and_the_xlsx_attached_once(november, settings, smtp):
     kwargs = dict(font_file=settings.charts.font_file, gm_email="x", biz_head_email="y",
                   cs_head_email="z")
@@ -167,7 +192,7 @@ def test_the_mail_has_charts_inline_and_the_xlsx_attached_once(november, setting
     assert len(images) == 2
     for part in images:
         assert f"cid:{part['Content-ID'].strip('<>')}" in html
-    assert "口径" in html and "周报提交率" in html
+    assert "口径" in html and "节假日网站可用率" in html  # what is not in careops yet is named
     xlsx = next(p for p in mail.message.iter_attachments() if p.get_filename().endswith("xlsx"))
     assert xlsx.get_filename() == "服务监督月报-2026-11.xlsx"
     book = load_workbook(io.BytesIO(xlsx.get_content()))
