@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import ipaddress
 import os
-from datetime import time
+from datetime import date, time
 from functools import lru_cache
 from pathlib import Path
 from typing import Literal
@@ -152,7 +152,7 @@ class CaseSettings(BaseModel):
 
 
 class WebSettings(BaseModel):
-    """careops's own web app (customer pages: the case opinion, later the survey)."""
+    """careops's own web app (customer pages: the case opinion, the survey)."""
 
     host: str = "127.0.0.1"
     port: int = 8400
@@ -162,6 +162,65 @@ class WebSettings(BaseModel):
     @property
     def url(self) -> str:
         return (self.public_url or f"http://{self.host}:{self.port}").rstrip("/")
+
+
+def _month_day(text: str) -> str:
+    """`MM-DD` (checked against a leap year, so 02-29 is allowed)."""
+    try:
+        date.fromisoformat(f"2024-{text.strip()}")
+    except ValueError:
+        raise ValueError(f"{text!r} is not a MM-DD day (e.g. 12-15)") from None
+    return text.strip()
+
+
+class SurveySettings(BaseModel):
+    """R2: the December needs survey and New Year gifts (days are MM-DD, local)."""
+
+    # Reminders to contacts who have not answered, in December (at most two).
+    reminder_days: list[str] = Field(default_factory=lambda: ["12-15", "12-22"])
+    # The survey closes at the end of this day of January; the link then says it is closed.
+    closes_on: str = "01-05"
+    # The needs summary goes to management on this day of January (after the close).
+    summary_on: str = "01-06"
+    # Links stay genuine this long after they are mailed (then: an "expired link" page).
+    link_valid_days: int = 90
+    management_emails: list[Address] = Field(
+        default_factory=lambda: ["leadership@careops.local"])
+    # Gift kind by customer tier and new/old customer; "*" is the fallback tier.
+    gifts: dict[str, dict[str, str]] = Field(default_factory=lambda: {
+        "A": {"new": "定制礼盒（茶叶+台历）", "old": "定制礼盒（茶叶）"},
+        "B": {"new": "新年礼盒+台历", "old": "新年礼盒"},
+        "C": {"new": "台历+贺卡", "old": "台历"},
+        "*": {"new": "台历+贺卡", "old": "台历"},
+    })
+
+    @field_validator("reminder_days")
+    @classmethod
+    def _reminders(cls, days: list[str]) -> list[str]:
+        if len(days) > 2:
+            raise ValueError(f"at most two reminder days, not {len(days)}: {days}")
+        checked = [_month_day(d) for d in days]
+        if any(not d.startswith("12-") for d in checked):
+            raise ValueError(f"reminder days are December days (12-DD): {days}")
+        return sorted(checked)
+
+    @field_validator("closes_on", "summary_on")
+    @classmethod
+    def _january(cls, day: str) -> str:
+        if not _month_day(day).startswith("01-"):
+            raise ValueError(f"{day!r}: the survey closes and is summarised in January (01-DD)")
+        return day.strip()
+
+    @field_validator("gifts")
+    @classmethod
+    def _gift_table(cls, table: dict[str, dict[str, str]]) -> dict[str, dict[str, str]]:
+        if "*" not in table:
+            raise ValueError('the gift table needs a fallback row "*" (tiers not listed)')
+        for tier, kinds in table.items():
+            missing = {"new", "old"} - set(kinds)
+            if missing:
+                raise ValueError(f"gift table row {tier!r} lacks {', '.join(sorted(missing))}")
+        return table
 
 
 class Settings(BaseSettings):
@@ -193,6 +252,7 @@ class Settings(BaseSettings):
     charts: ChartSettings = Field(default_factory=ChartSettings)
     cases: CaseSettings = Field(default_factory=CaseSettings)
     web: WebSettings = Field(default_factory=WebSettings)
+    survey: SurveySettings = Field(default_factory=SurveySettings)
 
     @field_validator("department_mailboxes")
     @classmethod

@@ -10,10 +10,12 @@ from careops.cli import (
     db,
     demo,
     faults,
+    gifts,
     imports,
     outbox,
     reports,
     stack,
+    survey,
     weekly,
 )
 from careops.cli.common import CareopsGroup
@@ -37,6 +39,9 @@ app.add_typer(cases.app, name="case")
 app.add_typer(reports.app, name="report")
 app.add_typer(weekly.app, name="weekly")
 callbacks.preview_app.command("meetings")(weekly.preview_meetings)
+app.add_typer(gifts.campaign_app, name="campaign")
+app.add_typer(gifts.app, name="gifts")
+app.add_typer(survey.app, name="survey")
 
 if __name__ == "__main__":
     app()

@@ -11,8 +11,10 @@ import subprocess
 import sys
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, TypeVar
+from zoneinfo import ZoneInfo
 
 import yaml
 
@@ -22,6 +24,11 @@ if TYPE_CHECKING:
     from prefect.client.orchestration import PrefectClient
 
 T = TypeVar("T")
+
+
+# Prefect's scheduler creates runs up to 100 days ahead (server.services.scheduler
+# max_scheduled_time); a little less, so a run at the edge is not waited for.
+SCHEDULER_HORIZON = timedelta(days=90)
 
 
 @dataclass(frozen=True)
@@ -34,6 +41,18 @@ class PlannedDeployment:
 
     def module_exists(self, root: Path) -> bool:
         return (root / self.entrypoint.split(":", 1)[0]).is_file()
+
+    def fires_within(self, now: datetime, horizon: timedelta = SCHEDULER_HORIZON) -> bool:
+        """Whether a schedule fires between `now` and `now + horizon`: only then can the
+        server's scheduler have created an upcoming run (a yearly run in December has none in
+        February)."""
+        from prefect._vendor.croniter import croniter
+
+        for cron, tz in self.schedules:
+            start = now.astimezone(ZoneInfo(tz))
+            if croniter(cron, start).get_next(datetime) <= start + horizon:
+                return True
+        return False
 
 
 def planned_deployments(root: Path) -> list[PlannedDeployment]:

@@ -20,7 +20,7 @@ from zoneinfo import ZoneInfo
 
 from rich.console import Console
 
-from careops.clock import local_today
+from careops.clock import local_today, utcnow
 from careops.db import migrate
 from careops.db.engine import get_engine
 from careops.db.faults import masked_url
@@ -161,6 +161,7 @@ class Stack:
             self._catch_up()
             if seeded:
                 self._first_plan()
+                self._survey_demo()
 
         self.console.print(
             f"\n[bold green]careops stack is up[/] in {time.monotonic() - t0:.1f} s\n"
@@ -205,6 +206,22 @@ class Stack:
             highlight=False,
         )
 
+    def _survey_demo(self) -> None:
+        """On fresh demo data: this year's survey campaign, and one customer's page to open."""
+        from careops.services.survey_campaign import demo_survey_link
+        from careops.services.survey_links import SurveyLinks
+        from careops.settings import get_settings
+
+        settings = get_settings()
+        links = SurveyLinks(settings.web.secret_key.get_secret_value(), self.config.web_url,
+                            settings.survey.link_valid_days)
+        found = demo_survey_link(UnitOfWork(get_engine(self.config.database_url)),
+                                 local_today(ZoneInfo(self.config.timezone)), settings.survey,
+                                 links, utcnow())
+        if found:
+            self.console.print(f"  survey page of demo customer {found[0]}: {found[1]}",
+                               highlight=False, soft_wrap=True)
+
     def _show_server_errors(self, errors: list[str]) -> None:
         for error in errors:
             self.console.print(
@@ -235,7 +252,12 @@ class Stack:
                 raise StackError(f"deployment {item.name!r} is not on the server after deploy")
             when = ", ".join(f"{c} ({tz})" for c, tz in deployed[item.name]) or "on demand"
             self.console.print(f"  {item.name:<22} {when}", highlight=False)
-        return [item.name for item in ready if item.schedules]
+        now = utcnow()
+        later = [i.name for i in ready if i.schedules and not i.fires_within(now)]
+        if later:
+            self.console.print(f"  (next run beyond the scheduler's horizon, not waited for: "
+                               f"{', '.join(later)})", highlight=False)
+        return [item.name for item in ready if item.schedules and item.name not in later]
 
     def wait(self) -> int:
         """Block until a signal (KeyboardInterrupt) or until a child exits on its own (→ 1)."""

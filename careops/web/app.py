@@ -1,4 +1,4 @@
-"""careops's web app: the pages customers answer (the case opinion today, the survey later).
+"""careops's web app: the pages customers answer (the case opinion; the survey, careops.web.survey).
 
 `create_app()` builds a FastAPI app from the settings (uvicorn: `careops.web.app:create_app
 --factory`); `careops stack up` serves it on web.host:web.port. Pages are server-rendered
@@ -26,9 +26,11 @@ from careops.rules.cases import CaseState, Opinion
 from careops.services.case_notices import CaseEnv
 from careops.services.case_queries import show_case
 from careops.services.cases import record_opinion
+from careops.services.survey_links import survey_links
 from careops.settings import Settings, get_settings
 from careops.web import csrf
 from careops.web.i18n import pick_locale, translator
+from careops.web.survey import survey_router
 from careops.web.tokens import LinkExpired, LinkInvalid
 
 COMMENT_LIMIT = 2000
@@ -151,4 +153,5 @@ def create_app(
         body = t("thanks_satisfied" if opinion == Opinion.SATISFIED else "thanks_not_satisfied")
         return page(request, "message.html", locale, title=t("thanks_title"), body=body)
 
+    app.include_router(survey_router(settings, uow, clock, protector, page, survey_links(settings)))
     return app

@@ -52,7 +52,9 @@ def _runs(api_url: str, deployment: str):
 
 
 def test_every_scheduled_deployment_gets_upcoming_runs(stack: RunningStack) -> None:
-    scheduled = [p.name for p in planned_deployments(PROJECT_ROOT) if p.schedules]
+    now = datetime.now(UTC)  # a yearly run months away has no upcoming run yet
+    scheduled = [p.name for p in planned_deployments(PROJECT_ROOT)
+                 if p.schedules and p.fires_within(now)]
     assert {"plan-callbacks", "close-callback-month", "deliver-outbox", "fault-watch"} <= set(
         scheduled
     )

@@ -14,6 +14,7 @@ import signal
 import subprocess
 import sys
 import time
+import urllib.request
 from pathlib import Path
 
 import pytest
@@ -149,6 +150,11 @@ def test_stack_up_runs_a_deployment_and_stops_cleanly_on_sigint(tmp_path: Path) 
             assert time.monotonic() < deadline, log.read_text()
             time.sleep(0.5)
         assert "started plan-callbacks" in log.read_text()
+        survey = re.search(r"survey page of demo customer .*: (http://\S+/survey/\S+)",
+                           log.read_text())
+        assert survey, log.read_text()  # the R2 page of a demo customer, served by the stack
+        page = urllib.request.urlopen(survey.group(1), timeout=10).read().decode()
+        assert "需求调查" in page and 'name="csrf_token"' in page
         _opinion_link_is_served(tmp_path, env, smtp_port, web_port, log)
         children = descendants(proc.pid)
         assert len(children) >= 3  # server, relay and worker (and their helpers)

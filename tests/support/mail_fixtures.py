@@ -20,6 +20,7 @@ from careops.services.fault_recipients import Unreached
 from careops.services.supervision_report import MonthlyReport, Section
 from careops.services.weekly_facts import CallbackFact, FaultFact, WeekFacts
 from careops.services.weekly_report import Person, RatePoint, ReportView, SubmissionView
+from tests.support.survey_mail_fixtures import SURVEY_CASES
 
 LOCALES = ("zh_CN", "en")
 
@@ -294,4 +295,5 @@ CASES: dict[str, tuple[str, dict[str, Any]]] = {
         "chart_error": "chart font /usr/share/fonts/none.ttc is missing"}),
     "weekly_addendum": ("weekly_addendum", {"plan": MOVED, "week": "2026-W40", "person": LEI,
                                             "submission": SUBMISSION}),
+    **SURVEY_CASES,
 }

@@ -1,0 +1,141 @@
+"""The survey page under load: GET and POST of the form with 50 concurrent loopback clients.
+
+    .venv/bin/python benchmarks/survey_page.py [--clients 50] [--requests 2000]
+
+Seeds a fresh SQLite database with `--clients` campaign members, serves the web app with
+uvicorn in its own process (one worker, as `careops stack up` does), then each client (httpx,
+HTTP/1.1 keep-alive) loads its own member's form and posts an answer, over and over. Prints
+requests/s, median and p99 latency of GET and POST, beside the anchor: GET /healthz (the same
+server and clients, no template, no database).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import multiprocessing as mp
+import os
+import re
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+import httpx  # noqa: E402
+
+from careops.stack.processes import free_port  # noqa: E402
+
+CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
+
+
+def _serve(url: str, port: int, secret: str) -> None:  # runs in the server process
+    os.environ.update({"CAREOPS_DATABASE_URL": url, "CAREOPS_WEB__SECRET_KEY": secret})
+    import uvicorn
+
+    from benchmarks.survey_invitations import NOW
+    from careops.clock import FrozenClock
+    from careops.web.app import create_app
+
+    uvicorn.run(create_app(clock=FrozenClock(NOW)), host="127.0.0.1", port=port,
+                log_level="warning", access_log=False)
+
+
+def seed(url: str, count: int, secret: str) -> list[str]:
+    from sqlalchemy import text
+
+    from benchmarks.survey_invitations import DAY, NOW
+    from benchmarks.survey_invitations import seed as seed_customers
+    from careops.db.engine import make_engine
+    from careops.db.migrate import upgrade
+    from careops.db.uow import UnitOfWork
+    from careops.services.survey_campaign import build_campaign
+    from careops.services.survey_links import SurveyLinks
+    from careops.settings import SurveySettings
+
+    upgrade(url)
+    engine = make_engine(url)
+    seed_customers(engine, count)
+    build_campaign(UnitOfWork(engine), 2026, DAY, SurveySettings(), NOW)
+    links = SurveyLinks(secret, "", 90)
+    with engine.connect() as conn:
+        ids = [row[0] for row in conn.execute(text("SELECT id FROM campaign_member ORDER BY id"))]
+    engine.dispose()
+    return [f"/survey/{links.token(i, 'x@customer.test')}" for i in ids]
+
+
+async def load(base: str, paths: list[str], total: int, kind: str) -> list[float]:
+    latencies: list[float] = []
+    per_client = total // len(paths)
+
+    async def client(path: str) -> None:
+        async with httpx.AsyncClient(base_url=base, timeout=60) as http:
+            page = await http.get(path)
+            token = CSRF.search(page.text).group(1)
+            for n in range(per_client):
+                started = time.perf_counter()
+                if kind == "get":
+                    response = await http.get(path)
+                elif kind == "post":
+                    response = await http.post(path, data={
+                        "needs": ["website", "app"], "budget": "50k_200k", "timing": "q2",
+                        "contact_preference": "phone", "comments": f"第{n}次修改",
+                        "csrf_token": token})
+                else:
+                    response = await http.get("/healthz")
+                latencies.append(time.perf_counter() - started)
+                assert response.status_code == 200, (kind, response.status_code)
+
+    started = time.perf_counter()
+    await asyncio.gather(*(client(p) for p in paths))
+    latencies.append(-(time.perf_counter() - started))  # the wall time, marked negative
+    return latencies
+
+
+def report(kind: str, latencies: list[float]) -> str:
+    wall = -latencies.pop()
+    latencies.sort()
+    p99 = latencies[int(len(latencies) * 0.99) - 1]
+    return (f"{kind:<16} {len(latencies) / wall:8.0f} req/s   median "
+            f"{statistics.median(latencies) * 1e3:6.1f} ms   p99 {p99 * 1e3:6.1f} ms")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--clients", type=int, default=50)
+    parser.add_argument("--requests", type=int, default=2000)
+    args = parser.parse_args()
+    secret = "benchmark-secret"
+    with tempfile.TemporaryDirectory() as tmp:
+        url = f"sqlite:///{Path(tmp) / 'web.db'}"
+        paths = seed(url, args.clients, secret)
+        port = free_port()
+        server = mp.get_context("spawn").Process(target=_serve, args=(url, port, secret),
+                                                 daemon=True)
+        server.start()
+        base = f"http://127.0.0.1:{port}"
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                if httpx.get(f"{base}/healthz").status_code == 200:
+                    break
+            except httpx.HTTPError:
+                pass
+            if time.monotonic() > deadline:
+                raise SystemExit("the web app did not start")
+            time.sleep(0.2)
+        results = {kind: asyncio.run(load(base, paths, args.requests, kind))
+                   for kind in ("anchor", "get", "post")}
+        server.terminate()
+        server.join(timeout=10)
+    print(f"{args.clients} concurrent clients, {args.requests} requests each kind, sqlite, "
+          "one uvicorn worker")
+    print(report("GET /healthz", results["anchor"]) + "   (anchor)")
+    print(report("GET survey form", results["get"]))
+    print(report("POST survey form", results["post"]))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,141 @@
+"""The customers' needs-survey page (R2) on careops's web app: `/survey/{token}`.
+
+GET shows the customer's name and projects and the needs plan form (prefilled with the saved
+answer); POST saves it (CSRF-checked, length-limited, choices validated by
+careops.services.survey_answers) and thanks the customer, who can come back and change it until
+the survey closes; after that the link shows the closed page. A forged or altered token gets the
+"not valid" page (404), an old one the "expired" page (410), both without any data. Works
+without JavaScript, on a phone, in zh_CN (first) or en (`?lang=`, else the customer's locale).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+from typing import Annotated
+
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import HTMLResponse
+
+from careops.db.uow import UnitOfWork
+from careops.errors import CareopsError, NotFound
+from careops.rules.survey import MAX_COMMENTS, MAX_TEXT, choice_labels
+from careops.services.survey_answers import (
+    AnswerInput,
+    SurveyClosed,
+    SurveyView,
+    parse_answer,
+    save_answer,
+    survey_view,
+)
+from careops.services.survey_links import LinkExpired, LinkInvalid, SurveyLinks
+from careops.settings import Settings
+from careops.web import csrf
+from careops.web.i18n import pick_locale
+from careops.web.survey_words import survey_translator
+
+MAX_TOKEN = 512
+
+
+def survey_router(
+    settings: Settings,
+    uow: Callable[[], UnitOfWork],
+    clock: Callable[[], datetime],
+    protector: csrf.Csrf,
+    page: Callable[..., HTMLResponse],
+    links: SurveyLinks,
+) -> APIRouter:
+    router = APIRouter()
+
+    def today():
+        return clock().astimezone(settings.tz).date()
+
+    def local(moment: datetime) -> str:
+        return moment.astimezone(settings.tz).strftime("%Y-%m-%d %H:%M")
+
+    def notice(request: Request, locale: str, key: str, status: int, **values) -> HTMLResponse:
+        st = survey_translator(locale)
+        return page(request, "message.html", locale, status, title=st(f"{key}_title"),
+                    body=st(f"{key}_body", **values))
+
+    def claim(request: Request, token: str, lang: str | None):
+        fallback = pick_locale(lang, None, settings.default_locale)
+        if len(token) > MAX_TOKEN:
+            return None, notice(request, fallback, "invalid", 404)
+        try:
+            view = survey_view(uow(), links.read(token).member_id, today())
+        except LinkExpired:
+            return None, notice(request, fallback, "expired", 410)
+        except (LinkInvalid, NotFound):
+            return None, notice(request, fallback, "invalid", 404)
+        locale = pick_locale(lang, view.locale, settings.default_locale)
+        if view.closed:
+            return None, notice(request, locale, "closed", 200, next_year=view.year + 1,
+                                closes=view.closes_on.isoformat())
+        return (view, locale), None
+
+    def form(request: Request, token: str, view: SurveyView, locale: str, answer: AnswerInput,
+             status: int = 200, errors: list[str] | None = None) -> HTMLResponse:
+        nonce, form_token = protector.issue(request.cookies.get(csrf.COOKIE))
+        response = page(
+            request, "survey.html", locale, status, st=survey_translator(locale), view=view,
+            answer=answer, token=token, errors=errors or [], labels=choice_labels(locale),
+            csrf_field=csrf.FIELD, csrf_token=form_token, max_text=MAX_TEXT,
+            max_comments=MAX_COMMENTS, closes=view.closes_on.isoformat(),
+            saved_at=local(view.updated_at) if view.updated_at else "")
+        response.set_cookie(csrf.COOKIE, nonce, max_age=csrf.MAX_AGE, httponly=True,
+                            samesite="strict", path="/survey",
+                            secure=settings.web.url.startswith("https:"))
+        return response
+
+    @router.get("/survey/{token}", response_class=HTMLResponse)
+    def survey_page(request: Request, token: str, lang: str | None = None):
+        found, error = claim(request, token, lang)
+        if error is not None:
+            return error
+        view, locale = found
+        return form(request, token, view, locale, view.answer or AnswerInput())
+
+    @router.post("/survey/{token}", response_class=HTMLResponse)
+    def survey_post(
+        request: Request, token: str, lang: str | None = None,
+        needs: Annotated[list[str] | None, Form()] = None,
+        needs_other: str = Form(""), budget: str = Form(""),
+        timing: str = Form(""), contact_preference: str = Form(""), comments: str = Form(""),
+        csrf_token: str = Form("", alias=csrf.FIELD),
+    ):
+        found, error = claim(request, token, lang)
+        if error is not None:
+            return error
+        view, locale = found
+        st = survey_translator(locale)
+        if not protector.valid(request.cookies.get(csrf.COOKIE), csrf_token):
+            return notice(request, locale, "csrf", 403)
+        raw = {"needs": (needs or [])[:50], "needs_other": needs_other, "budget": budget,
+               "timing": timing, "contact_preference": contact_preference,
+               "comments": comments}
+        errors = []
+        for field, limit in (("needs_other", MAX_TEXT), ("comments", MAX_COMMENTS)):
+            text = raw[field].strip()
+            if len(text) > limit:
+                errors.append(st("too_long", field=st(f"field_{field}"), limit=limit,
+                                 count=len(text)))
+                raw[field] = text[:limit]
+        try:
+            data = parse_answer(raw)
+        except CareopsError:
+            errors.append(st("bad_choice"))
+            data = AnswerInput(needs_other=raw["needs_other"][:MAX_TEXT],
+                               comments=raw["comments"][:MAX_COMMENTS])
+        if errors:
+            return form(request, token, view, locale, data, 400, errors)
+        try:
+            save_answer(uow(), view.member_id, data, today(), clock())
+        except SurveyClosed:
+            return notice(request, locale, "closed", 200, next_year=view.year + 1,
+                          closes=view.closes_on.isoformat())
+        return page(request, "survey_saved.html", locale, st=st, token=token,
+                    title=st("thanks_title"),
+                    body=st("thanks_body", closes=view.closes_on.isoformat()))
+
+    return router
