@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 
 import pytest
 from selenium.webdriver.common.by import By
+from selenium.webdriver.support.ui import WebDriverWait
 
 from careops.bootstrap import get_mailer
 from careops.clock import FrozenClock
@@ -45,6 +46,12 @@ def site(sqlite_settings, monkeypatch):
         yield url, clock, settings
 
 
+def _heading(browser, text: str) -> None:
+    """Wait for the page after a submit (a click returns before the post's page has loaded)."""
+    WebDriverWait(browser, 30).until(
+        lambda d: d.find_element(By.TAG_NAME, "h1").text == text, f"no page titled {text!r}")
+
+
 def _invited(settings, smtp) -> str:
     uow = UnitOfWork()
     survey_world(uow)
@@ -73,7 +80,7 @@ def test_fill_edit_and_closed_on_a_phone(site, browser, smtp, tmp_path):
     browser.find_element(By.ID, "comments").send_keys("<script>document.title='x'</script>")
     browser.save_screenshot(str(tmp_path / "survey.png"))
     browser.find_element(By.CSS_SELECTOR, "button[type=submit]").click()
-    assert browser.find_element(By.TAG_NAME, "h1").text == "谢谢您的答复"
+    _heading(browser, "谢谢您的答复")
 
     browser.find_element(By.PARTIAL_LINK_TEXT, "修改").click()  # back to the form: edit
     assert browser.find_element(By.ID, "needs_other").get_attribute("value") == XSS
@@ -81,6 +88,7 @@ def test_fill_edit_and_closed_on_a_phone(site, browser, smtp, tmp_path):
     assert browser.find_element(By.CSS_SELECTOR, "input[value='website']").is_selected()
     browser.find_element(By.CSS_SELECTOR, "input[name=timing][value='q3']").click()
     browser.find_element(By.CSS_SELECTOR, "button[type=submit]").click()
+    _heading(browser, "谢谢您的答复")  # the post is done
     member = int(survey_links().read(link.rsplit("/", 1)[1]).member_id)
     view = survey_view(UnitOfWork(), member, DAY)
     assert (view.answer.timing, view.revision, view.answer.needs_other) == ("q3", 2, XSS)
@@ -98,7 +106,7 @@ def test_english_without_javascript_and_a_forged_link(site, browser, smtp):
     assert browser.find_element(By.TAG_NAME, "h1").text == "Our 2027 needs survey"
     browser.find_element(By.CSS_SELECTOR, "input[name=needs][value='security']").click()
     browser.find_element(By.CSS_SELECTOR, "button[type=submit]").click()
-    assert browser.find_element(By.TAG_NAME, "h1").text == "Thank you"
+    _heading(browser, "Thank you")
     browser.get(link[:-3] + "abc")
     assert browser.find_element(By.TAG_NAME, "h1").text == "链接无效"
     assert "客户NEW" not in browser.page_source
