@@ -83,6 +83,7 @@ def test_fill_edit_and_closed_on_a_phone(site, browser, smtp, tmp_path):
     _heading(browser, "谢谢您的答复")
 
     browser.find_element(By.PARTIAL_LINK_TEXT, "修改").click()  # back to the form: edit
+    _heading(browser, "2027年需求调查")
     assert browser.find_element(By.ID, "needs_other").get_attribute("value") == XSS
     assert browser.title != "pwned" and not browser.find_elements(By.CSS_SELECTOR, "main img")
     assert browser.find_element(By.CSS_SELECTOR, "input[value='website']").is_selected()
