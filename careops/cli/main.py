@@ -4,16 +4,19 @@ from __future__ import annotations
 
 import typer
 
-from careops.cli import (
+from careops.cli import (  # noqa: F401 - holidays adds `preview holiday-windows`
     callbacks,
     cases,
     db,
     demo,
+    duty,
     faults,
+    holidays,
     imports,
     outbox,
     reports,
     stack,
+    watch,
     weekly,
 )
 from careops.cli.common import CareopsGroup
@@ -37,6 +40,8 @@ app.add_typer(cases.app, name="case")
 app.add_typer(reports.app, name="report")
 app.add_typer(weekly.app, name="weekly")
 callbacks.preview_app.command("meetings")(weekly.preview_meetings)
+app.add_typer(duty.app, name="duty")
+app.add_typer(watch.app, name="watch")
 
 if __name__ == "__main__":
     app()

@@ -213,4 +213,9 @@ class OutboxMessage(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
-from careops.db import case_models, fault_models, weekly_models  # noqa: E402,F401
+from careops.db import (  # noqa: E402,F401
+    case_models,
+    fault_models,
+    watch_models,
+    weekly_models,
+)
