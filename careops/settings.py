@@ -162,6 +162,34 @@ class WebSettings(BaseModel):
     @property
     def url(self) -> str:
         return (self.public_url or f"http://{self.host}:{self.port}").rstrip("/")
+class HolidayWatchSettings(BaseModel):
+    """R3 (config/careops.toml [holiday_watch] documents each field)."""
+
+    holidays: list[str] = Field(default_factory=lambda: [
+        "spring-festival", "national-day", "new-year", "may-day", "mid-autumn", "qingming",
+        "dragon-boat"])
+    interval_minutes: int = Field(5, ge=1, le=60)
+    timeout_seconds: float = Field(10.0, gt=0, le=120)
+    concurrency: int = Field(200, ge=1, le=5000)
+    failures_to_alert: int = Field(3, ge=1)
+    reminder_every_minutes: int = Field(60, ge=5)
+    reminder_limit: int = Field(3, ge=0)
+    group_threshold: int = Field(10, ge=2)
+    readiness_working_days: int = Field(3, ge=1, le=20)
+    cert_margin_days: int = Field(7, ge=0)
+    ca_file: Path | None = None
+    retention_days: int = Field(400, ge=1)
+    lease_minutes: int = Field(15, ge=2)
+
+    @field_validator("holidays")
+    @classmethod
+    def _known_holidays(cls, keys: list[str]) -> list[str]:
+        from careops.rules.holidays import check_holidays
+
+        try:
+            return list(check_holidays(keys))
+        except Exception as exc:
+            raise ValueError(str(exc)) from None
 
 
 def _month_day(text: str) -> str:
@@ -253,6 +281,7 @@ class Settings(BaseSettings):
     cases: CaseSettings = Field(default_factory=CaseSettings)
     web: WebSettings = Field(default_factory=WebSettings)
     survey: SurveySettings = Field(default_factory=SurveySettings)
+    holiday_watch: HolidayWatchSettings = Field(default_factory=HolidayWatchSettings)
 
     @field_validator("department_mailboxes")
     @classmethod

@@ -72,3 +72,22 @@ def schedule_wakeup(
         return None
     log.info("wakeup of %s scheduled at %s: %s", deployment, minute.isoformat(), reason)
     return str(run.id)
+
+
+def cancel_wakeup(run_id: str, *, api: str | None = None) -> bool:
+    """Delete a wakeup run that has not started yet (a superseded dead man's switch, see
+    flows/holiday_watch.py); False when it is gone, running or the server unreachable."""
+    from uuid import UUID
+
+    from prefect.client.orchestration import SyncPrefectClient
+
+    try:
+        with SyncPrefectClient(api or api_url()) as client:
+            run = client.read_flow_run(UUID(run_id))
+            if run.state is None or run.state.type.value != "SCHEDULED":
+                return False
+            client.delete_flow_run(run.id)
+    except Exception as exc:  # noqa: BLE001 - best effort: an extra run exits at once anyway
+        log.warning("could not cancel wakeup run %s: %s", run_id, exc)
+        return False
+    return True

@@ -1,4 +1,4 @@
-"""`careops import staff|customers|projects FILE`: load ops' tables (CSV or XLSX).
+"""`careops import staff|customers|projects|sites|duty FILE`: load ops' tables (CSV or XLSX).
 
 Exit status: 0 every row stored, 1 some rows rejected (the good ones are stored anyway; or the
 --errors file could not be written after all, and the rejected rows are printed instead), 2 the
@@ -67,6 +67,24 @@ def projects(file: FileArg, today: TodayOpt = None, errors: ErrorsOpt = None) ->
     _run("projects", file, today, errors)
 
 
+@app.command()
+def sites(file: FileArg, errors: ErrorsOpt = None) -> None:
+    """Import monitored sites (R3): project_code, url, expected_status, keyword,
+    max_response_ms, active (import projects first)."""
+    from careops.services.watch_imports import import_sites_file
+
+    _report("sites", file, errors, lambda: import_sites_file(default_uow(), file))
+
+
+@app.command()
+def duty(file: FileArg, errors: ErrorsOpt = None) -> None:
+    """Import the CS duty roster (R3): date, staff_code; dates inside holiday watch windows."""
+    from careops.services.watch_imports import WatchCalendar, import_duty_file
+
+    _report("duty", file, errors,
+            lambda: import_duty_file(default_uow(), file, WatchCalendar.from_settings()))
+
+
 def parse_today(value: str | None) -> date:
     """The --today option, or the local date in the configured timezone."""
     settings = get_settings()
@@ -84,14 +102,18 @@ def default_uow() -> UnitOfWork:
 
 
 def _run(kind: Kind, file: Path, today: str | None, errors: Path | None) -> None:
+    _report(kind, file, errors,
+            lambda: import_file(default_uow(), kind, file, today=parse_today(today)))
+
+
+def _report(kind: str, file: Path, errors: Path | None, run) -> None:
     with reported_errors():
-        day = parse_today(today)
         if errors is not None:  # before anything is stored (exit 2 means nothing stored)
             try:
                 check_writable(errors)
             except CareopsError as exc:
                 raise CareopsError(f"--errors {exc}; nothing was imported") from None
-        report = import_file(default_uow(), kind, file, today=day)
+        report = run()
     unwritten = None
     if errors is not None:
         try:
@@ -105,7 +127,7 @@ def _run(kind: Kind, file: Path, today: str | None, errors: Path | None) -> None
         raise typer.Exit(1)
 
 
-def _print(kind: Kind, file: Path, report: ImportReport, *, show_all: bool = False) -> None:
+def _print(kind: str, file: Path, report: ImportReport, *, show_all: bool = False) -> None:
     if report.errors:
         title = f"rejected rows of {escape(file.name)}"
         table = Table("row", "reason", title=title, title_justify="left")

@@ -4,18 +4,21 @@ from __future__ import annotations
 
 import typer
 
-from careops.cli import (
+from careops.cli import (  # noqa: F401 - holidays adds `preview holiday-windows`
     callbacks,
     cases,
     db,
     demo,
+    duty,
     faults,
     gifts,
+    holidays,
     imports,
     outbox,
     reports,
     stack,
     survey,
+    watch,
     weekly,
 )
 from careops.cli.common import CareopsGroup
@@ -42,6 +45,8 @@ callbacks.preview_app.command("meetings")(weekly.preview_meetings)
 app.add_typer(gifts.campaign_app, name="campaign")
 app.add_typer(gifts.app, name="gifts")
 app.add_typer(survey.app, name="survey")
+app.add_typer(duty.app, name="duty")
+app.add_typer(watch.app, name="watch")
 
 if __name__ == "__main__":
     app()

@@ -217,5 +217,6 @@ from careops.db import (  # noqa: E402,F401
     case_models,
     fault_models,
     survey_models,
+    watch_models,
     weekly_models,
 )

@@ -16,7 +16,7 @@ from careops.services.case_queries import show_case
 from careops.stack.processes import free_port
 from careops.web.app import create_app
 from tests.integration.case_world import CS_HEAD, CUSTOMER, SH, build_world, intake
-from tests.support.browser import chromium_or_skip, serve
+from tests.support.browser import chromium_or_skip, serve, wait_for_heading
 
 TEXT = "<script>alert('x')</script> 后台白屏 & 登录失败"
 RESULT = '已修复。<img src=x onerror="document.title=\'pwned\'">\n请刷新后再试'
@@ -59,7 +59,7 @@ def test_not_satisfied_in_chromium_reopens_the_case(site, browser, smtp, tmp_pat
     assert link.startswith(site)
 
     browser.get(link)
-    assert browser.find_element(By.TAG_NAME, "h1").text == "您对处理结果满意吗？"
+    wait_for_heading(browser, "您对处理结果满意吗？")
     # customer text and result are shown as text, never run as markup
     assert browser.find_element(By.ID, "text").text == TEXT
     assert "onerror" in browser.find_element(By.ID, "result").text
@@ -73,7 +73,7 @@ def test_not_satisfied_in_chromium_reopens_the_case(site, browser, smtp, tmp_pat
     browser.find_element(By.ID, "comment").send_keys("还是打不开 <b>急</b>")
     smtp.clear()
     browser.find_element(By.CSS_SELECTOR, "button[type=submit]").click()
-    assert browser.find_element(By.TAG_NAME, "h1").text == "谢谢您的评价"
+    wait_for_heading(browser, "谢谢您的评价")
     assert "客服部负责人会尽快与您联系" in browser.page_source
 
     view = show_case(UnitOfWork(), case_id, SH, utcnow())
@@ -83,7 +83,7 @@ def test_not_satisfied_in_chromium_reopens_the_case(site, browser, smtp, tmp_pat
     assert "不满意" in head.subject and "&lt;b&gt;急&lt;/b&gt;" in head.html()
 
     browser.get(link)  # the link again: answered once, no second opinion
-    assert browser.find_element(By.TAG_NAME, "h1").text == "已收到您的评价"
+    wait_for_heading(browser, "已收到您的评价")
 
 
 def test_english_and_satisfied_without_javascript(site, browser, smtp):
@@ -93,8 +93,8 @@ def test_english_and_satisfied_without_javascript(site, browser, smtp):
     browser.execute_cdp_cmd("Emulation.setScriptExecutionDisabled", {"value": True})
     browser.get(link)
     browser.find_element(By.LINK_TEXT, "English").click()
-    assert browser.find_element(By.TAG_NAME, "h1").text == "Are you satisfied with the result?"
+    wait_for_heading(browser, "Are you satisfied with the result?")
     browser.find_element(By.CSS_SELECTOR, "input[value=satisfied]").click()
     browser.find_element(By.CSS_SELECTOR, "button[type=submit]").click()
-    assert browser.find_element(By.TAG_NAME, "h1").text == "Thank you"
+    wait_for_heading(browser, "Thank you")
     assert show_case(UnitOfWork(), case_id, SH, utcnow()).state == "closed"

@@ -8,7 +8,6 @@ from datetime import UTC, datetime
 
 import pytest
 from selenium.webdriver.common.by import By
-from selenium.webdriver.support.ui import WebDriverWait
 
 from careops.bootstrap import get_mailer
 from careops.clock import FrozenClock
@@ -21,7 +20,7 @@ from careops.services.survey_links import survey_links
 from careops.stack.processes import free_port
 from careops.web.app import create_app
 from tests.integration.survey_world import DAY, NOW, survey_world
-from tests.support.browser import chromium_or_skip, serve
+from tests.support.browser import chromium_or_skip, serve, wait_for_heading
 
 XSS = "<img src=x onerror=\"document.title='pwned'\"> 急需 & <b>改版</b>"
 
@@ -47,9 +46,7 @@ def site(sqlite_settings, monkeypatch):
 
 
 def _heading(browser, text: str) -> None:
-    """Wait for the page after a submit (a click returns before the post's page has loaded)."""
-    WebDriverWait(browser, 30).until(
-        lambda d: d.find_element(By.TAG_NAME, "h1").text == text, f"no page titled {text!r}")
+    wait_for_heading(browser, text)
 
 
 def _invited(settings, smtp) -> str:
@@ -67,7 +64,7 @@ def test_fill_edit_and_closed_on_a_phone(site, browser, smtp, tmp_path):
     link = _invited(settings, smtp)
     assert link.startswith(url)
     browser.get(link)
-    assert browser.find_element(By.TAG_NAME, "h1").text == "2027年需求调查"
+    wait_for_heading(browser, "2027年需求调查")
     assert "项目P-NEW" in browser.find_element(By.ID, "projects").text
     assert browser.execute_script(
         "return document.documentElement.scrollWidth <= window.innerWidth")
@@ -96,7 +93,7 @@ def test_fill_edit_and_closed_on_a_phone(site, browser, smtp, tmp_path):
 
     clock.now = datetime(2027, 1, 5, 16, 1, tzinfo=UTC)  # the survey has closed
     browser.get(link)
-    assert browser.find_element(By.TAG_NAME, "h1").text == "调查已结束"
+    wait_for_heading(browser, "调查已结束")
 
 
 def test_english_without_javascript_and_a_forged_link(site, browser, smtp):
@@ -104,10 +101,10 @@ def test_english_without_javascript_and_a_forged_link(site, browser, smtp):
     link = _invited(settings, smtp)
     browser.execute_cdp_cmd("Emulation.setScriptExecutionDisabled", {"value": True})
     browser.get(link + "?lang=en")
-    assert browser.find_element(By.TAG_NAME, "h1").text == "Our 2027 needs survey"
+    wait_for_heading(browser, "Our 2027 needs survey")
     browser.find_element(By.CSS_SELECTOR, "input[name=needs][value='security']").click()
     browser.find_element(By.CSS_SELECTOR, "button[type=submit]").click()
     _heading(browser, "Thank you")
     browser.get(link[:-3] + "abc")
-    assert browser.find_element(By.TAG_NAME, "h1").text == "链接无效"
+    wait_for_heading(browser, "链接无效")
     assert "客户NEW" not in browser.page_source

@@ -51,13 +51,24 @@ def _runs(api_url: str, deployment: str):
     return with_client(api_url, read)
 
 
+async def _run_to_end(client, stack: RunningStack, deployment: str, parameters: dict):
+    """Start a run of `deployment` (as the UI's form does) and wait until the worker ends it."""
+    found = await client.read_deployment_by_name(deployment)
+    run = await client.create_flow_run_from_deployment(found.id, parameters=parameters)
+    deadline = time.monotonic() + RUN_TIMEOUT
+    while not (run.state and run.state.is_final()):
+        assert time.monotonic() < deadline, stack.output
+        await asyncio.sleep(1)
+        run = await client.read_flow_run(run.id)
+    return run
+
+
 def test_every_scheduled_deployment_gets_upcoming_runs(stack: RunningStack) -> None:
     now = datetime.now(UTC)  # a yearly run months away has no upcoming run yet
     scheduled = [p.name for p in planned_deployments(PROJECT_ROOT)
                  if p.schedules and p.fires_within(now)]
-    assert {"plan-callbacks", "close-callback-month", "deliver-outbox", "fault-watch"} <= set(
-        scheduled
-    )
+    assert {"plan-callbacks", "close-callback-month", "deliver-outbox", "fault-watch",
+            "holiday-watch"} <= set(scheduled)
     counts = scheduled_run_counts(stack.api_url, scheduled)
     assert {name: counts.get(name, 0) > 0 for name in scheduled} == dict.fromkeys(scheduled, True)
     assert "scheduler works" in stack.output
@@ -154,14 +165,7 @@ def test_a_reported_fault_schedules_one_exact_time_chase(stack: RunningStack) ->
     }}  # fmt: skip
 
     async def report(client):
-        deployment = await client.read_deployment_by_name("report-fault/report-fault")
-        run = await client.create_flow_run_from_deployment(deployment.id, parameters=params)
-        deadline = time.monotonic() + RUN_TIMEOUT
-        while not (run.state and run.state.is_final()):
-            assert time.monotonic() < deadline, stack.output
-            await asyncio.sleep(1)
-            run = await client.read_flow_run(run.id)
-        return run
+        return await _run_to_end(client, stack, "report-fault/report-fault", params)
 
     for _ in range(2):  # the same report twice: one fault, one wakeup
         assert with_client(stack.api_url, report).state.is_completed()
@@ -201,6 +205,43 @@ def test_doctor_on_the_running_stack_names_only_what_is_wrong(stack: RunningStac
     for name in ("database", "smtp", "prefect api", "deployments", "worker", "last runs"):
         assert status[name] == "ok", report
     assert "1 online" in next(c["detail"] for c in report["checks"] if c["name"] == "worker")
+
+
+def test_check_sites_runs_through_the_worker_and_the_watch_wakeups_work(
+    stack: RunningStack,
+) -> None:
+    """R3 on the real stack: a check-sites run (the UI's path) against loopback sites, and
+    the holiday watch's wakeup and dead man's switch (schedule, then delete) on the server."""
+    from sqlalchemy import select
+
+    from careops.db.watch_models import SiteCheck
+    from careops.wakeups import cancel_wakeup, schedule_wakeup
+    from tests.integration.watch_world import build_watch
+    from tests.support.sites import SiteServer, refusing_url
+
+    web = SiteServer().start()
+    engine = get_engine(stack.database_url)
+    try:
+        build_watch(UnitOfWork(engine), urls=[web.url("/ok"), refusing_url()])
+
+        async def check(client):
+            return await _run_to_end(client, stack, "check-sites/check-sites",
+                                     {"params": {"sites": []}})
+
+        assert with_client(stack.api_url, check).state.is_completed()
+    finally:
+        web.stop()
+    with engine.connect() as conn:
+        oks = sorted(conn.scalars(select(SiteCheck.ok)).all())
+    assert oks == [False, True]
+    at = datetime.now(UTC) + timedelta(days=30)
+    run_id = schedule_wakeup("holiday-watch/holiday-watch", at, datetime.now(UTC),
+                             reason="test", api=stack.api_url)
+    assert run_id is not None
+    assert schedule_wakeup("holiday-watch/holiday-watch", at, datetime.now(UTC),
+                           reason="test", api=stack.api_url) == run_id  # idempotent
+    assert cancel_wakeup(run_id, api=stack.api_url) is True
+    assert [r for r in _runs(stack.api_url, "holiday-watch") if str(r.id) == run_id] == []
 
 
 def test_the_server_log_has_no_scheduler_error(stack: RunningStack) -> None:

@@ -58,3 +58,15 @@ def serve(app, host: str, port: int) -> Iterator[str]:
     finally:
         server.should_exit = True
         thread.join(timeout=10)
+
+
+def wait_for_heading(browser, text: str, timeout: float = 30) -> None:
+    """Wait until the page's h1 reads `text`: a click returns before the next page has loaded,
+    so the old page's h1 can still be there (or go stale while being read)."""
+    from selenium.common.exceptions import StaleElementReferenceException
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    WebDriverWait(browser, timeout, ignored_exceptions=(StaleElementReferenceException,)).until(
+        lambda d: d.find_element(By.TAG_NAME, "h1").text == text, f"no page titled {text!r}"
+    )

@@ -18,6 +18,12 @@ from careops.services.case_queries import CaseView
 from careops.services.fault_queries import FaultView, TimelineEntry
 from careops.services.fault_recipients import Unreached
 from careops.services.supervision_report import MonthlyReport, Section
+from careops.services.watch_periods import Readiness
+from careops.services.watch_report import (
+    AvailabilityReport,
+    CustomerAvailability,
+    SiteAvailability,
+)
 from careops.services.weekly_facts import CallbackFact, FaultFact, WeekFacts
 from careops.services.weekly_report import Person, RatePoint, ReportView, SubmissionView
 from tests.support.survey_mail_fixtures import SURVEY_CASES
@@ -188,6 +194,41 @@ REPORT = ReportView(
 EMPTY_REPORT = ReportView("2026-W48", date(2026, 11, 27), _at(11, 27, 6),
                           missing=[LEI], history=[RatePoint("2026-W48", date(2026, 11, 27), 1, 0)])
 
+def _period():
+    from zoneinfo import ZoneInfo
+
+    from careops.calendar import WorkCalendar
+    from careops.rules.holidays import period_by_id
+
+    return period_by_id("2026-national-day", WorkCalendar(), ZoneInfo("Asia/Shanghai"))
+
+
+SITE = {"url": "https://www.huaxin.example.cn", "project_code": "P2023001",
+        "project_name": "华信科技官网改版", "customer_name": "华信科技有限公司",
+        "since": _at(10, 1, 2, 5), "last_error": "no response within 10 s", "streak": 3,
+        "kind": "alert", "number": 0, "limit": 3, "down_minutes": 10}
+DOWN_SITE = {**SITE, "started_at": _at(10, 1, 2, 5), "ended_at": _at(10, 1, 3, 40),
+             "downtime_minutes": 95}
+READINESS = Readiness(
+    "2026-national-day", sites=6,
+    down=[{"url": "https://cms.xihu.example.cn/health", "project": "P2024002 西湖CMS",
+           "error": "HTTP 502"}],
+    certificates=[{"url": "https://shop.pujiang.example.cn", "project": "P2023002 浦江商城",
+                   "expires_at": _at(10, 10, 0, 0)}],
+    no_contact=[{"url": "https://track.cjwl.example.cn", "project": "P2025001 长江物流"}],
+    no_duty=["2026-10-04", "2026-10-05"])
+AVAILABILITY = AvailabilityReport(
+    _period(), 5,
+    [SiteAvailability("https://www.huaxin.example.cn", "P2023001 华信科技官网改版",
+                      "华信科技有限公司", checks=2064, up=2045, downtime_minutes=95,
+                      incidents=[{"started_at": _at(10, 1, 2, 5), "ended_at": _at(10, 1, 3, 40),
+                                  "minutes": 95, "still_down_at_end": False,
+                                  "error": "no response within 10 s"}],
+                      p50=180, p95=420, p99=950),
+     SiteAvailability("https://shop.pujiang.example.cn", "P2023002 浦江贸易在线商城",
+                      "浦江贸易有限公司", checks=2064, up=2064, p50=90, p95=150, p99=300)],
+    [CustomerAvailability("华信科技有限公司", 1, 2064, 2045, 95, 1),
+     CustomerAvailability("浦江贸易有限公司", 1, 2064, 2064, 0, 0)])
 
 CASES: dict[str, tuple[str, dict[str, Any]]] = {
     "case_suggestion": ("case_suggestion", {"case": case(kind="suggestion", department=None)}),
@@ -201,6 +242,27 @@ CASES: dict[str, tuple[str, dict[str, Any]]] = {
     "case_result": ("case_result", {"case": CUSTOMER_CASE,
                                     "opinion_url": "http://127.0.0.1:8400/opinion/TOKEN"}),
     "monthly_report": ("monthly_report", {"report": _report(), "chart_cids": []}),
+    "watch_alert": ("watch_alert", {"site": SITE, "period": "2026-national-day", "missing": []}),
+    "watch_alert.reminder_missing": ("watch_alert", {
+        "site": {**SITE, "kind": "reminder", "number": 2, "down_minutes": 130},
+        "period": "2026-national-day",
+        "missing": [{"kind": "ts_contact", "project": "P2023001"},
+                    {"kind": "duty", "day": date(2026, 10, 4)}]}),
+    "watch_recovery": ("watch_recovery", {"site": DOWN_SITE, "period": "2026-national-day",
+                                          "missing": []}),
+    "watch_group": ("watch_group", {
+        "sites": [SITE, {**SITE, "url": "https://shop.pujiang.example.cn", "kind": "reminder",
+                         "number": 1}],
+        "failing": 37, "checked": 40, "at": _at(10, 2, 12, 15), "period": "2026-national-day"}),
+    "watch_group_recovery": ("watch_group_recovery", {
+        "sites": [DOWN_SITE], "at": _at(10, 1, 3, 40), "period": "2026-national-day"}),
+    "watch_readiness": ("watch_readiness", {"period": _period(), "readiness": READINESS,
+                                            "checked_at": _at(9, 24, 1, 0), "margin_days": 7}),
+    "watch_readiness.all_ready": ("watch_readiness", {
+        "period": _period(), "readiness": Readiness("2026-national-day", sites=6),
+        "checked_at": _at(9, 24, 1, 0), "margin_days": 7}),
+    "watch_report": ("watch_report", {"period": _period(), "availability": AVAILABILITY}),
+    "watch_calendar_missing": ("watch_calendar_missing", {"year": 2027}),
     "call_list": ("call_list", {"staff_name": "韩梅梅", "month": "2026-12",
                                 "callbacks": CALLBACKS, "total": 3}),
     "call_list.truncated": ("call_list", {"staff_name": "韩梅梅", "month": "2026-12",

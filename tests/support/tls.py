@@ -17,15 +17,18 @@ def _name(common_name: str) -> x509.Name:
     return x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, common_name)])
 
 
-def make_certificates(directory: Path) -> tuple[Path, ssl.SSLContext]:
-    """Write ca.pem; return its path and a server SSLContext whose certificate the CA signed."""
+def make_certificates(directory: Path, *, days: float = 1) -> tuple[Path, ssl.SSLContext]:
+    """Write ca.pem; return its path and a server SSLContext whose certificate the CA signed
+    (valid for `days` from now)."""
     now = dt.datetime.now(dt.UTC)
+    start, ca_end = now - dt.timedelta(minutes=5), now + dt.timedelta(days=30)
+    end = now + dt.timedelta(days=days)
     ca_key = ec.generate_private_key(ec.SECP256R1())
     ca = (
         x509.CertificateBuilder()
         .subject_name(_name("careops test CA")).issuer_name(_name("careops test CA"))
         .public_key(ca_key.public_key()).serial_number(x509.random_serial_number())
-        .not_valid_before(now - dt.timedelta(minutes=5)).not_valid_after(now + dt.timedelta(days=1))
+        .not_valid_before(start).not_valid_after(ca_end)
         .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
         .add_extension(x509.KeyUsage(
             digital_signature=True, key_cert_sign=True, crl_sign=True, content_commitment=False,
@@ -38,7 +41,7 @@ def make_certificates(directory: Path) -> tuple[Path, ssl.SSLContext]:
         x509.CertificateBuilder()
         .subject_name(_name("127.0.0.1")).issuer_name(ca.subject)
         .public_key(key.public_key()).serial_number(x509.random_serial_number())
-        .not_valid_before(now - dt.timedelta(minutes=5)).not_valid_after(now + dt.timedelta(days=1))
+        .not_valid_before(start).not_valid_after(end)
         .add_extension(x509.SubjectAlternativeName(
             [x509.IPAddress(ipaddress.ip_address("127.0.0.1")), x509.DNSName("localhost")]),
             critical=False)
