@@ -200,4 +200,4 @@ def test_the_mail_has_charts_inline_and_the_xlsx_attached_once(november, setting
     cell = sheet["A3"]
     assert (cell.value, cell.data_type) == ("=1+1", "s")  # text, never a formula
     assert [c.value for c in sheet[5]] == ["合计", 6, 2, 1, 1, 1, 1, 66.7, 4]
-    assert book["投诉咨询建议"]["G6"].value == 60.0
+    assert book["投诉咨询建议"]["H6"].value == 60.0
