@@ -13,7 +13,7 @@ import typer
 from rich.table import Table
 
 from careops.cli.callbacks import preview_app
-from careops.cli.common import console, deliver_now, reported_errors
+from careops.cli.common import console, deliver_now, err_console, reported_errors
 from careops.clock import utcnow
 from careops.db.uow import UnitOfWork
 from careops.errors import CareopsError
@@ -120,8 +120,8 @@ def open_(
     console.print(f"case {result.case_id} {verb} ({kind}); due {due}; "
                   f"{sent} mail(s) sent", highlight=False)
     for warning in result.warnings:
-        console.print(f"warning: case {result.case_id}: {warning}", style="yellow",
-                      highlight=False)
+        err_console.print(f"[yellow]warning:[/] case {result.case_id}: {warning}",
+                          highlight=False)
 
 
 def _done(result: service.CaseResult, verb: str) -> None:
@@ -205,7 +205,7 @@ def sweep() -> None:
     console.print(f"warned {r.warned}, breached {r.breached}, closed {r.closed}, "
                   f"deadlines set {r.deadlines}; {sent} mail(s) sent", highlight=False)
     for warning in r.warnings:
-        console.print(f"warning: {warning}", style="yellow", highlight=False)
+        err_console.print(f"[yellow]warning:[/] {warning}", highlight=False)
 
 
 def _local(moment: datetime | None) -> str:
