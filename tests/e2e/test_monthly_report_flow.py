@@ -56,7 +56,7 @@ def test_cli_prints_writes_and_sends(november, smtp, tmp_path):
                               "--xlsx", str(tmp_path / "r.xlsx")])
     assert out.exit_code == 0, out.output
     assert "Callbacks" in out.output and "66.7" in out.output
-    assert load_workbook(tmp_path / "r.xlsx")["Cases"]["G6"].value == 60.0
+    assert load_workbook(tmp_path / "r.xlsx")["Cases"]["H6"].value == 60.0
     assert not smtp.messages
     sent = runner.invoke(app, ["report", "monthly", "--month", "2026-11", "--send"])
     assert sent.exit_code == 0 and "1 mail(s) sent" in sent.output, sent.output
