@@ -1,7 +1,7 @@
 """case_pending_deadline: a case deadline waiting for an unpublished calendar year
 
-Revision ID: 0006_case_pending_deadline
-Revises: 0005_cases
+Revision ID: 0007_case_pending_deadline
+Revises: 0006_weekly
 Create Date: 2026-12-01 23:30:00
 """
 from collections.abc import Sequence
@@ -11,8 +11,8 @@ from alembic import op
 
 from careops.db.base import UTCDateTime
 
-revision: str = "0006_case_pending_deadline"
-down_revision: str | None = "0005_cases"
+revision: str = "0007_case_pending_deadline"
+down_revision: str | None = "0006_weekly"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
