@@ -3,7 +3,9 @@
 Warnings go to the owner on the morning of a complaint's or suggestion's last working day and
 4 h before a consultation's 24 h run out; a breach goes once to the CS head, and for a complaint
 also to the GM; an answered case whose customer gave no opinion within `cases.opinion_days` is
-closed. Each notice once, whatever re-runs (marked on the case, keyed in the outbox).
+closed. Each notice once, whatever re-runs (marked on the case, keyed in the outbox). A
+deadline left pending at intake for an unpublished calendar year is set here as soon as
+`config/calendar/YYYY.toml` exists; its notices follow and their wakeup is scheduled.
 
 When it runs: at 09:00, 13:00 and 17:00 every day (the backstop), and at the exact instant of the
 next warning or breach, which each run (and open-case) schedules as one idempotent flow run. So
@@ -40,10 +42,12 @@ def case_deadlines(params: CaseDeadlinesParams | None = None) -> dict:
     if upcoming is not None and (upcoming - utcnow()).total_seconds() <= IMMINENT_SECONDS:
         time.sleep(max(0.0, (upcoming - utcnow()).total_seconds()) + 1)
         again = sweep_deadlines_task()
-        swept = {key: swept[key] + again[key] for key in ("warned", "breached", "closed")} | {
+        swept = {key: swept[key] + again[key]
+                 for key in ("warned", "breached", "closed", "deadlines")} | {
             "next_notice_at": again["next_notice_at"]}
     delivery = deliver_outbox_task()
-    touched = sorted({*swept["warned"], *swept["breached"], *swept["closed"]})
+    touched = sorted({*swept["warned"], *swept["breached"], *swept["closed"],
+                      *swept["deadlines"]})
     if touched:
         publish_cases_task(touched)
     schedule_sweep_task(swept["next_notice_at"])

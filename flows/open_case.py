@@ -7,7 +7,9 @@ special), suggestion the promised reply date (default 5 working days). A suggest
 to leadership at once. The same intake again (or a retry) is the same case. The case-deadlines
 run for its first notice is scheduled at that exact time. Requires a migrated careops database
 and SMTP; bad input (unknown customer/project/staff, special on a non-complaint, text over
-20,000 characters, a future time, an unpublished calendar year) fails the run with the reason.
+20,000 characters, a future time) fails the run with the reason. A deadline needing an
+unpublished calendar year does not: the case is stored with its deadline pending, the run logs a
+warning, ops are mailed, and case-deadlines sets the deadline once the calendar file exists.
 """
 
 from __future__ import annotations

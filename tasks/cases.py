@@ -7,14 +7,14 @@ import html
 from dataclasses import asdict
 from datetime import datetime, timedelta
 
-from prefect import task
+from prefect import get_run_logger, task
 
 from careops.clock import utcnow
 from careops.db.uow import UnitOfWork
 from careops.services import cases as service
 from careops.services.case_deadlines import next_notice_at, sweep_deadlines
 from careops.services.case_notices import CaseEnv
-from careops.services.case_queries import list_cases, show_case
+from careops.services.case_queries import due_text, list_cases, show_case
 from careops.settings import get_settings
 from careops.wakeups import schedule_wakeup
 from tasks.artifacts import markdown_table, publish_markdown, publish_table
@@ -25,14 +25,21 @@ SCHEDULE_AHEAD = timedelta(hours=36)  # the 3-a-day backstop runs cover anything
 
 @task(name="open-case")
 def open_case_task(data: service.CaseIntake) -> dict:
-    return asdict(service.open_case(UnitOfWork(), data, CaseEnv.from_settings(), utcnow()))
+    return _logged(service.open_case(UnitOfWork(), data, CaseEnv.from_settings(), utcnow()))
+
+
+def _logged(result: service.CaseResult) -> dict:
+    """The result as a dict; a pending deadline is a warning in the run log, not a failure."""
+    for warning in result.warnings:
+        get_run_logger().warning("case %s: %s", result.case_id, warning)
+    return asdict(result)
 
 
 @task(name="open-case-from-callback")
 def open_case_from_callback_task(callback_id: int, kind: str, taken_by: str | None) -> dict:
     from careops.rules.cases import CaseKind
 
-    return asdict(service.open_case_from_callback(
+    return _logged(service.open_case_from_callback(
         UnitOfWork(), callback_id, CaseEnv.from_settings(), utcnow(), kind=CaseKind(kind),
         taken_by=taken_by))
 
@@ -40,8 +47,10 @@ def open_case_from_callback_task(callback_id: int, kind: str, taken_by: str | No
 @task(name="sweep-case-deadlines", retries=2, retry_delay_seconds=[5, 30])
 def sweep_deadlines_task() -> dict:
     r = sweep_deadlines(UnitOfWork(), CaseEnv.from_settings(), utcnow())
+    for warning in r.warnings:
+        get_run_logger().warning(warning)
     return {"warned": r.warned, "breached": r.breached, "closed": r.closed,
-            "next_notice_at": r.next_notice_at}
+            "deadlines": r.deadlines, "next_notice_at": r.next_notice_at}
 
 
 @task(name="next-case-notice")
@@ -77,7 +86,8 @@ def publish_cases_task(case_ids: list[int]) -> None:
                  ("customer", html.escape(f"{v.customer_name} ({v.customer_code}) "
                                           f"{v.project_code or ''}")),
                  ("received", f"{_local(v.received_at)} via {v.channel}"),
-                 ("due", _local(v.due_at)), ("owner", html.escape(v.owner_name)),
+                 ("due", due_text(v.due_at, v.due_pending_year, tz)),
+                 ("owner", html.escape(v.owner_name)),
                  ("deadline met", str(v.deadline_met))]
         body = "\n".join(f"- **{k}**: {val}" for k, val in facts)
         publish_markdown(f"case-{case_id}", f"# Case {case_id}\n\n{body}\n\n## History\n\n"

@@ -45,4 +45,4 @@ def publish_report_task(month: str) -> dict:
     publish_markdown(f"monthly-report-{month}", report_markdown(report),
                      f"Service supervision report {month}")
     cases = report.section("cases").rows[-1]
-    return {"month": month, "cases": cases[1], "cases_met_pct": cases[6]}
+    return {"month": month, "cases": cases[1], "cases_met_pct": cases[7]}

@@ -149,6 +149,20 @@ def _point_settings(url: str, smtp: SmtpSink, monkeypatch: pytest.MonkeyPatch, t
     bootstrap.reset()
 
 
+@pytest.fixture
+def calendar_dir(tmp_path, monkeypatch, settings):
+    """An empty calendar directory ops can add 2027.toml to (settings re-read): careops sees a
+    year unpublished until a test writes its file."""
+    from careops import bootstrap
+
+    folder = tmp_path / "calendar"
+    folder.mkdir()
+    monkeypatch.setenv("CAREOPS_CALENDAR_DIR", str(folder))
+    get_settings.cache_clear()
+    bootstrap.reset()
+    return folder
+
+
 @pytest.fixture(scope="session")
 def prefect() -> Iterator[None]:
     """A session-scoped Prefect test server; flow tests request it."""

@@ -160,6 +160,9 @@ def record(
         verb = "opened" if case.changed else "already open"
         console.print(f"complaint case {case.case_id} {verb} from callback {callback_id} "
                       f"(careops case show {case.case_id})", highlight=False)
+        for warning in case.warnings:
+            err_console.print(f"[yellow]warning:[/] case {case.case_id}: {warning}",
+                              highlight=False)
 
 
 @app.command("show")

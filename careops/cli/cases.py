@@ -13,7 +13,7 @@ import typer
 from rich.table import Table
 
 from careops.cli.callbacks import preview_app
-from careops.cli.common import console, deliver_now, reported_errors
+from careops.cli.common import console, deliver_now, err_console, reported_errors
 from careops.clock import utcnow
 from careops.db.uow import UnitOfWork
 from careops.errors import CareopsError
@@ -21,7 +21,7 @@ from careops.rules.cases import CaseKind, Channel, DeadlineRule, Opinion, case_d
 from careops.services import cases as service
 from careops.services.case_deadlines import sweep_deadlines
 from careops.services.case_notices import CaseEnv
-from careops.services.case_queries import list_cases, show_case
+from careops.services.case_queries import due_text, list_cases, show_case
 from careops.settings import get_settings
 
 app = typer.Typer(help="Complaints, consultations, suggestions (R6).", no_args_is_help=True)
@@ -115,10 +115,13 @@ def open_(
                 important=important)
             result = service.open_case(UnitOfWork(), data, env, now)
         sent = deliver_now()
-    due = result.due_at.astimezone(get_settings().tz)
+    due = due_text(result.due_at, result.due_pending_year, get_settings().tz)
     verb = "opened" if result.changed else "already open as"
-    console.print(f"case {result.case_id} {verb} ({kind}); due {due:%Y-%m-%d %H:%M}; "
+    console.print(f"case {result.case_id} {verb} ({kind}); due {due}; "
                   f"{sent} mail(s) sent", highlight=False)
+    for warning in result.warnings:
+        err_console.print(f"[yellow]warning:[/] case {result.case_id}: {warning}",
+                          highlight=False)
 
 
 def _done(result: service.CaseResult, verb: str) -> None:
@@ -199,8 +202,10 @@ def sweep() -> None:
     with reported_errors():
         r = sweep_deadlines(UnitOfWork(), CaseEnv.from_settings(), utcnow())
         sent = deliver_now()
-    console.print(f"warned {r.warned}, breached {r.breached}, closed {r.closed}; "
-                  f"{sent} mail(s) sent", highlight=False)
+    console.print(f"warned {r.warned}, breached {r.breached}, closed {r.closed}, "
+                  f"deadlines set {r.deadlines}; {sent} mail(s) sent", highlight=False)
+    for warning in r.warnings:
+        err_console.print(f"[yellow]warning:[/] {warning}", highlight=False)
 
 
 def _local(moment: datetime | None) -> str:
@@ -215,7 +220,8 @@ def show(case_id: CaseId) -> None:
     console.print(f"[bold]Case {v.id}[/] {v.kind} — [bold]{v.state}[/]; {v.customer_name} "
                   f"({v.customer_code}) {v.project_code or ''}; owner {v.owner_name}",
                   highlight=False)
-    console.print(f"received {_local(v.received_at)} via {v.channel}; due {_local(v.due_at)}; "
+    due = due_text(v.due_at, v.due_pending_year, get_settings().tz)
+    console.print(f"received {_local(v.received_at)} via {v.channel}; due {due}; "
                   f"deadline met: {v.deadline_met}", highlight=False)
     console.print(f"text: {v.text}", highlight=False, markup=False)
     table = Table("when", "what", "by", "details", title="History")

@@ -8,6 +8,8 @@ State machine (careops.rules.cases):
 
 The owner is whoever took the case (first-contact responsibility) until a logged handover.
 Every contact, note, handover, department change, notice and opinion is a `case_event`.
+A deadline that needs an unpublished calendar year is stored as pending (`due_at` None,
+`due_pending_year` the year); the case-deadlines sweep sets it once the calendar is there.
 Deadline notices are marked on the row (`warned_at`, `breach_notified_at`) and keyed in the
 outbox, so each goes once whatever re-runs. A purged case leaves one `case_statistic` row
 (counts, no content), so the R7 figures of past months do not change.
@@ -32,6 +34,7 @@ class Case(Base):
     __table_args__ = (
         Index("ix_customer_case_state_due", "state", "due_at"),
         Index("ix_customer_case_received_at", "received_at"),
+        Index("ix_customer_case_due_pending_year", "due_pending_year"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -50,8 +53,10 @@ class Case(Base):
     special_reason: Mapped[str | None] = mapped_column(Text)
     promised_on: Mapped[date | None] = mapped_column(Date)
     important: Mapped[bool] = mapped_column(Boolean, default=False)
-    due_at: Mapped[datetime] = mapped_column(UTCDateTime)
-    warn_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    # None while the deadline waits for an unpublished calendar year (due_pending_year)
+    due_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    warn_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    due_pending_year: Mapped[int | None] = mapped_column(Integer)
     taken_by_id: Mapped[int] = mapped_column(ForeignKey("staff.id"))
     owner_id: Mapped[int] = mapped_column(ForeignKey("staff.id"))
     department: Mapped[str | None] = mapped_column(String(20))
@@ -106,7 +111,7 @@ class CaseStatistic(Base):
     department: Mapped[str | None] = mapped_column(String(20))
     special: Mapped[bool] = mapped_column(Boolean)
     received_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
-    due_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    due_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # None: it was still pending
     answered_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     opinion: Mapped[Opinion | None] = mapped_column(_enum(Opinion))
     reopened_count: Mapped[int] = mapped_column(Integer)

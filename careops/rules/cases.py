@@ -169,8 +169,13 @@ def check_text(what: str, text: str | None, limit: int = MAX_TEXT, *, required: 
     return value
 
 
-def deadline_met(due_at: datetime, answered_at: datetime | None, now: datetime) -> bool | None:
-    """True: answered in time; False: answered late or overdue; None: open and not yet due."""
+def deadline_met(
+    due_at: datetime | None, answered_at: datetime | None, now: datetime
+) -> bool | None:
+    """True: answered in time; False: answered late or overdue; None: open and not yet due,
+    or the deadline is pending (its calendar year is not published)."""
+    if due_at is None:
+        return None
     if answered_at is not None:
         return answered_at <= due_at
     return None if now < due_at else False

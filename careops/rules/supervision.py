@@ -90,16 +90,19 @@ def fault_rows(facts: Sequence[FaultFact], severities: Sequence[str]) -> list[li
 
 def case_rows(facts: Sequence, kinds: Sequence[str], now: datetime) -> list[list]:
     """Per kind, then a total: received, answered in time, answered late, overdue without an
-    answer, open and not yet due, deadline met %, special, reopened, satisfied, not satisfied.
-    Met % = in time / (in time + late + overdue): cases not yet due are not judged."""
+    answer, open and not yet due, deadline pending (its calendar year unpublished), deadline
+    met %, special, reopened, satisfied, not satisfied. Met % = in time / (in time + late +
+    overdue): cases not yet due or with a pending deadline are not judged."""
 
     def row(label: str, items: list) -> list:
-        in_time = sum(1 for c in items if c.answered_at is not None and c.answered_at <= c.due_at)
-        late = sum(1 for c in items if c.answered_at is not None and c.answered_at > c.due_at)
-        overdue = sum(1 for c in items if c.answered_at is None and now >= c.due_at)
-        pending = len(items) - in_time - late - overdue
+        waiting = sum(1 for c in items if c.due_at is None)
+        dated = [c for c in items if c.due_at is not None]
+        in_time = sum(1 for c in dated if c.answered_at is not None and c.answered_at <= c.due_at)
+        late = sum(1 for c in dated if c.answered_at is not None and c.answered_at > c.due_at)
+        overdue = sum(1 for c in dated if c.answered_at is None and now >= c.due_at)
+        pending = len(dated) - in_time - late - overdue
         judged = in_time + late + overdue
-        return [label, len(items), in_time, late, overdue, pending,
+        return [label, len(items), in_time, late, overdue, pending, waiting,
                 round(100 * in_time / judged, 1) if judged else None,
                 sum(1 for c in items if c.special), sum(1 for c in items if c.reopened_count),
                 sum(1 for c in items if c.opinion == "satisfied"),

@@ -32,7 +32,7 @@ class CaseFact:
     department: str | None
     special: bool
     received_at: datetime
-    due_at: datetime
+    due_at: datetime | None  # None: pending (its calendar year unpublished)
     answered_at: datetime | None
     opinion: str | None
     reopened_count: int

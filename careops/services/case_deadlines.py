@@ -6,6 +6,10 @@ transaction holds the write lock from BEGIN IMMEDIATE), each notice is marked on
 re-runs or concurrent sweeps. A case already breached when first seen gets the breach only (a
 late sweep is no storm). `next_notice_at` tells the flow when the next notice falls due, so it
 can schedule a run for exactly then.
+
+First the sweep sets the deadlines left pending for an unpublished calendar year as soon as
+that year's `config/calendar/YYYY.toml` is there (careops/services/case_pending.py); their
+warnings and breaches then follow in the same run, as for any case.
 """
 
 from __future__ import annotations
@@ -19,6 +23,7 @@ from careops.db.case_models import Case
 from careops.db.uow import UnitOfWork
 from careops.rules.cases import CaseKind, CaseState
 from careops.services.case_notices import CaseEnv, notify, record_event
+from careops.services.case_pending import pending_cases, settle_pending
 
 
 @dataclass
@@ -26,11 +31,13 @@ class SweepResult:
     warned: list[int] = field(default_factory=list)
     breached: list[int] = field(default_factory=list)
     closed: list[int] = field(default_factory=list)
+    deadlines: list[int] = field(default_factory=list)  # pending deadlines set by this run
+    warnings: list[str] = field(default_factory=list)
     next_notice_at: datetime | None = None
 
     @property
     def acted(self) -> bool:
-        return bool(self.warned or self.breached or self.closed)
+        return bool(self.warned or self.breached or self.closed or self.deadlines)
 
 
 def _claim(uow: UnitOfWork, query):
@@ -46,6 +53,15 @@ def sweep_deadlines(uow: UnitOfWork, env: CaseEnv, now: datetime, *, limit: int 
         session = uow.session
         if uow.dialect == "sqlite":
             uow.lock("case-deadlines")
+        for case in _claim(uow, pending_cases(session, limit)):
+            year = case.due_pending_year
+            if year is not None and not env.calendar.is_published(year):
+                continue  # still unpublished: nothing to do, ops were told
+            result.warnings += [f"case {case.id}: {w}" for w in
+                                settle_pending(session, env, case, now)]
+            if case.due_at is not None:
+                result.deadlines.append(case.id)
+        session.flush()
         unanswered = (Case.answered_at.is_(None), Case.state != CaseState.CLOSED)
         for case in _claim(uow, select(Case).where(
             *unanswered, Case.breach_notified_at.is_(None), Case.due_at <= now,

@@ -1,7 +1,8 @@
 """R6 notices: who gets which case mail, queued in the caller's transaction and logged.
 
-Roles: owner, cs_head, gm, leadership, customer. A role nobody holds falls back to the
-configured address (cs_head_email, gm_email, leadership_emails), so a notice is never lost.
+Roles: owner, cs_head, gm, leadership, customer, ops (the configured ops_email). A role nobody
+holds falls back to the configured address (cs_head_email, gm_email, leadership_emails), so a
+notice is never lost.
 """
 
 from __future__ import annotations
@@ -40,6 +41,7 @@ class CaseEnv:
     web_url: str
     signer: LinkSigner
     default_locale: str = "zh_CN"
+    ops_email: str = ""  # who adds config/calendar/YYYY.toml: told of a pending deadline
 
     @property
     def rule(self) -> DeadlineRule:
@@ -67,6 +69,7 @@ class CaseEnv:
             get_mailer(), get_calendar(), s.tz, s.cases, s.cs_head_email, s.gm_email,
             list(s.leadership_emails), s.web.url,
             LinkSigner(s.web.secret_key.get_secret_value(), OPINION_PURPOSE), s.default_locale,
+            s.ops_email,
         )
 
 
@@ -96,6 +99,9 @@ def resolve(session: Session, env: CaseEnv, case: Case, roles: list[str]) -> lis
     for role in roles:
         if role == "owner":
             add(case.owner.email, case.owner.locale, case.owner.name)
+            continue
+        if role == "ops":
+            add(env.ops_email, None, "ops")
             continue
         if role == "customer":
             c = case.customer

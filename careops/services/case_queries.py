@@ -84,8 +84,8 @@ class CaseView:
     special_reason: str | None
     promised_on: date | None
     important: bool
-    due_at: datetime
-    warn_at: datetime
+    due_at: datetime | None  # None: pending (due_pending_year)
+    warn_at: datetime | None
     owner_code: str
     owner_name: str
     taken_by_name: str
@@ -98,6 +98,17 @@ class CaseView:
     closed_at: datetime | None
     deadline_met: bool | None
     history: list[CaseEntry]
+    due_pending_year: int | None = None
+
+    def as_dict(self) -> dict:
+        return asdict(self)
+
+
+def due_text(due_at: datetime | None, pending_year: int | None, tz: ZoneInfo) -> str:
+    """A deadline in one line for the CLI, tables and artifacts (local time, or pending)."""
+    if due_at is None:
+        return f"pending (calendar {pending_year} not published)"
+    return f"{due_at.astimezone(tz):%Y-%m-%d %H:%M}"
 
     def as_dict(self) -> dict:
         return asdict(self)
@@ -109,7 +120,7 @@ def case_view(session: Session, case: Case, tz: ZoneInfo, now: datetime | None =
         select(CaseEvent).where(CaseEvent.case_id == case.id).order_by(CaseEvent.id)
     ).all()
     project = case.project
-    met_now = now or case.answered_at or case.due_at
+    met_now = now or case.answered_at or case.due_at or case.received_at
     return CaseView(
         id=case.id, kind=str(case.kind), state=str(case.state),
         customer_code=case.customer.code, customer_name=case.customer.name,
@@ -126,6 +137,7 @@ def case_view(session: Session, case: Case, tz: ZoneInfo, now: datetime | None =
         closed_at=case.closed_at,
         deadline_met=deadline_met(case.due_at, case.answered_at, met_now),
         history=[CaseEntry(e.at, e.kind, e.actor, e.details) for e in events],
+        due_pending_year=case.due_pending_year,
     )
 
 
@@ -150,7 +162,7 @@ def list_cases(
         return [
             {"id": c.id, "kind": str(c.kind), "state": str(c.state),
              "customer": c.customer.name, "owner": c.owner.name,
-             "received": local(c.received_at), "due": local(c.due_at),
-             "overdue": c.answered_at is None and now >= c.due_at}
+             "received": local(c.received_at), "due": due_text(c.due_at, c.due_pending_year, tz),
+             "overdue": c.answered_at is None and c.due_at is not None and now >= c.due_at}
             for c in uow.session.scalars(query)
         ]

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 
 from sqlalchemy import select
@@ -22,6 +22,7 @@ from careops.errors import InvalidTransition, NotFound
 from careops.rules import cases as rules
 from careops.rules.cases import CaseInputError, CaseKind, CaseState, Channel, Opinion
 from careops.services.case_notices import CaseEnv, heads, notify, record_event
+from careops.services.case_pending import compute, pending_warning, tell_pending
 from careops.services.case_queries import find_customer, find_staff, get_case
 from careops.services.fault_queries import find_project
 
@@ -49,9 +50,11 @@ class CaseIntake:
 class CaseResult:
     case_id: int
     state: str
-    due_at: datetime
+    due_at: datetime | None  # None: pending until its calendar year is published
     changed: bool
     notified: list[str]
+    due_pending_year: int | None = None
+    warnings: list[str] = field(default_factory=list)
 
 
 def _intake_key(customer: str, kind: CaseKind, received: datetime, text: str) -> str:
@@ -61,17 +64,20 @@ def _intake_key(customer: str, kind: CaseKind, received: datetime, text: str) ->
 
 
 def _result(case: Case, changed: bool, notified: list[str]) -> CaseResult:
-    return CaseResult(case.id, str(case.state), case.due_at, changed, notified)
+    year = case.due_pending_year
+    return CaseResult(case.id, str(case.state), case.due_at, changed, notified, year,
+                      [pending_warning(year)] if year is not None else [])
 
 
 def open_case(uow: UnitOfWork, data: CaseIntake, env: CaseEnv, now: datetime) -> CaseResult:
-    """Take a case: its owner is whoever took it; a suggestion is reported to leadership."""
+    """Take a case: its owner is whoever took it; a suggestion is reported to leadership.
+    A deadline needing an unpublished calendar year never refuses the case: it is stored as
+    pending, ops are told, and case-deadlines sets it once the calendar exists."""
     received = data.received_at or now
     rules.validate_intake(data.kind, data.text, received, now, special=data.special,
                           special_reason=data.special_reason, promised_on=data.promised_on)
-    due = rules.case_deadline(data.kind, received, env.calendar, env.tz, special=data.special,
-                              promised_on=data.promised_on, rule=env.rule)
-    warn = rules.warning_at(data.kind, received, due, env.tz, env.rule)
+    deadline = compute(data.kind, received, env, special=data.special,
+                       promised_on=data.promised_on)
     with uow:
         session = uow.session
         callback = None
@@ -105,8 +111,10 @@ def open_case(uow: UnitOfWork, data: CaseIntake, env: CaseEnv, now: datetime) ->
             "callback_id": callback.id if callback is not None else None,
             "channel": str(data.channel), "text": text, "received_at": received,
             "special": data.special, "special_reason": (data.special_reason or "").strip() or None,
-            "promised_on": data.promised_on, "important": data.important, "due_at": due,
-            "warn_at": warn, "taken_by_id": owner.id, "owner_id": owner.id,
+            "promised_on": data.promised_on, "important": data.important,
+            "due_at": deadline.due_at, "warn_at": deadline.warn_at,
+            "due_pending_year": deadline.pending_year,
+            "taken_by_id": owner.id, "owner_id": owner.id,
             "reopened_count": 0, "created_at": now,
         }], ["intake_key"])
         case = session.scalar(select(Case).where(Case.intake_key == key))
@@ -118,8 +126,10 @@ def open_case(uow: UnitOfWork, data: CaseIntake, env: CaseEnv, now: datetime) ->
             details += f" (special: {data.special_reason})"
         record_event(session, case, "intake", owner.name, details, now)
         sent: list[str] = []
+        if deadline.pending_year is not None:
+            sent += tell_pending(session, env, case, deadline, now)
         if data.kind == CaseKind.SUGGESTION:
-            sent = notify(session, env, case, "case_suggestion", ["leadership"], now)
+            sent += notify(session, env, case, "case_suggestion", ["leadership"], now)
         result = _result(case, True, sent)
         uow.commit()
     return result

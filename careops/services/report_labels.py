@@ -8,8 +8,8 @@ _FAULT = ["reported", "filed", "resolved", "analysed", "median h to file", "wors
           "median h to resolve", "worst h to resolve", "median h to analysis",
           "worst h to analysis", "chases sent"]
 _CASE = ["received", "answered in time", "answered late", "overdue, no answer",
-         "open, not yet due", "deadline met %", "special", "reopened", "satisfied",
-         "not satisfied"]
+         "open, not yet due", "deadline pending", "deadline met %", "special", "reopened",
+         "satisfied", "not satisfied"]
 
 LABELS: dict[str, dict] = {
     "zh_CN": {
@@ -33,10 +33,10 @@ LABELS: dict[str, dict] = {
                          "分析用时自解决起算。"},
             "cases": {
                 "title": "投诉咨询建议", "headers": ["类型", "受理", "按期答复", "逾期答复",
-                                               "超期未答复", "未到期", "按期率%", "特殊情况",
-                                               "重新打开", "满意", "不满意"],
+                                               "超期未答复", "未到期", "期限待定", "按期率%",
+                                               "特殊情况", "重新打开", "满意", "不满意"],
                 "basis": "口径：本月受理的事项，按受理时间计；期限按《民法典》期间计算规则；"
-                         "按期率不含尚未到期的事项。"},
+                         "按期率不含尚未到期的事项；期限待定：所需年度的工作日历尚未发布。"},
             "case_channels": {"title": "受理渠道", "headers": ["渠道", "件数"],
                               "basis": "口径：本月受理的事项，按受理渠道统计。"},
             "case_departments": {"title": "责任部门", "headers": ["部门", "件数"],
@@ -68,7 +68,8 @@ LABELS: dict[str, dict] = {
             "cases": {
                 "title": "Cases", "headers": ["kind", *_CASE],
                 "basis": "Basis: cases received in the month, by received time; deadlines by "
-                         "the Civil Code counting; met % leaves out cases not yet due."},
+                         "the Civil Code counting; met % leaves out cases not yet due; deadline "
+                         "pending: its year's working-day calendar is not published yet."},
             "case_channels": {"title": "Case channels", "headers": ["channel", "cases"],
                               "basis": "Basis: cases received in the month, by channel."},
             "case_departments": {"title": "Responsible departments",

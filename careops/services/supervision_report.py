@@ -130,7 +130,7 @@ def build_report(uow: UnitOfWork, month: Month, tz: ZoneInfo, now: datetime,
                                   [r[7] for r in people], y_label="%", y_max=100,
                                   value_format="{:.0f}%"))
     report.charts.append(BarChart(words["charts"]["cases"], [r[0] for r in case_rows[:-1]],
-                                  [r[6] for r in case_rows[:-1]], y_label="%", y_max=100,
+                                  [r[7] for r in case_rows[:-1]], y_label="%", y_max=100,
                                   value_format="{:.0f}%"))
     return report
 

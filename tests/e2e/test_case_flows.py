@@ -4,7 +4,7 @@ scheduling of the next sweep against the test Prefect server."""
 from __future__ import annotations
 
 import asyncio
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from prefect.client.orchestration import get_client
@@ -69,6 +69,30 @@ def test_open_case_form_and_the_exactly_scheduled_sweep(sqlite_settings, smtp):
     swept = case_deadlines()
     assert swept["warned"] == [] and swept["breached"] == []
     assert len(asyncio.run(_scheduled_sweeps())) == 1  # same next notice: no second run
+
+
+def test_a_deadline_in_an_unpublished_year_completes_the_run_and_follows(
+    sqlite_settings, smtp, tmp_path, monkeypatch
+):
+    from careops import bootstrap
+    from careops.settings import get_settings
+
+    monkeypatch.setenv("CAREOPS_CALENDAR_DIR", str(tmp_path))  # 2027 unpublished here
+    get_settings.cache_clear()
+    bootstrap.reset()
+    build_world(UnitOfWork())
+    result = open_case(OpenCaseParams(kind=CaseKind.SUGGESTION, taken_by="CS1",
+                                      customer_code="C1", text="希望增加英文版",
+                                      promised_on=date(2027, 1, 5)))
+    assert result["changed"] and result["due_at"] is None and result["due_pending_year"] == 2027
+    assert any("2027.toml" in w for w in result["warnings"])
+    assert len(smtp.to("ops@careops.local")) == 1 and smtp.to(LEADER)
+    assert case_deadlines()["deadlines"] == []
+    (tmp_path / "2027.toml").write_text("days_off = [2027-01-01]\n")
+    swept = case_deadlines()
+    assert swept["deadlines"] == [result["case_id"]]
+    assert swept["next_notice_at"] == datetime(2027, 1, 5, 1, 0, tzinfo=UTC)  # 09:00 local
+    assert len(smtp.to("ops@careops.local")) == 1  # told once
 
 
 def test_bad_intake_fails_the_run_with_the_reason(sqlite_settings):

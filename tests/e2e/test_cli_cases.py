@@ -91,3 +91,27 @@ def test_a_callback_recorded_as_a_complaint_opens_its_case_once(sqlite_settings,
     bad = runner.invoke(app, ["callbacks", "record", "--id", str(cb_id), "--outcome", "reached",
                               "--complaint"])
     assert bad.exit_code == 2 and "--complaint needs --issues" in bad.output
+
+
+def test_open_with_a_deadline_in_an_unpublished_year_keeps_the_case(
+    sqlite_settings, smtp, tmp_path, monkeypatch
+):
+    from careops import bootstrap
+    from careops.settings import get_settings
+
+    monkeypatch.setenv("CAREOPS_CALENDAR_DIR", str(tmp_path))  # no 2027.toml here
+    get_settings.cache_clear()
+    bootstrap.reset()
+    build_world(UnitOfWork())
+    out = runner.invoke(app, ["case", "open", "--kind", "suggestion", "--text", "希望增加英文版",
+                              "--taken-by", "CS1", "--customer", "C1", "--promised", "2027-01-05"])
+    assert out.exit_code == 0, out.output
+    text = " ".join(out.output.split())
+    assert "due pending (calendar 2027 not published)" in text
+    assert "warning:" in text and "config/calendar/2027.toml" in text
+    assert smtp.to("ops@careops.local")
+    cid = re.search(r"case (\d+) opened", out.output).group(1)
+    assert "pending (calendar 2027" in runner.invoke(app, ["case", "show", cid]).output
+    preview = runner.invoke(app, ["preview", "deadline", "--kind", "complaint", "--received",
+                                  "2026-12-29T10:00"])  # a preview stores nothing: an error
+    assert preview.exit_code == 2 and "2027" in preview.output

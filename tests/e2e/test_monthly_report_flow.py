@@ -46,7 +46,7 @@ def test_flow_mails_once_and_publishes_the_artifact(november, smtp):
     assert len(reports) == 1 and len(reports[0].envelope_to) == 3
     text = _artifact("monthly-report-2026-11")
     assert "口径" in text and "| =1+1 | 2 | 0 | 0 | 1 | 1 | 0 | 50.0 | – |" in text  # open→missed
-    assert "| 合计 | 6 | 3 | 1 | 1 | 1 | 60.0 |" in text
+    assert "| 合计 | 6 | 3 | 1 | 1 | 1 | 0 | 60.0 |" in text
 
 
 def test_cli_prints_writes_and_sends(november, smtp, tmp_path):
@@ -56,7 +56,7 @@ def test_cli_prints_writes_and_sends(november, smtp, tmp_path):
                               "--xlsx", str(tmp_path / "r.xlsx")])
     assert out.exit_code == 0, out.output
     assert "Callbacks" in out.output and "66.7" in out.output
-    assert load_workbook(tmp_path / "r.xlsx")["Cases"]["G6"].value == 60.0
+    assert load_workbook(tmp_path / "r.xlsx")["Cases"]["H6"].value == 60.0
     assert not smtp.messages
     sent = runner.invoke(app, ["report", "monthly", "--month", "2026-11", "--send"])
     assert sent.exit_code == 0 and "1 mail(s) sent" in sent.output, sent.output

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from careops.clock import FrozenClock
+from careops.clock import FrozenClock, utcnow
 from careops.db.models import Department, StaffRole
 from careops.db.uow import UnitOfWork
 from careops.mail.delivery import deliver_pending
@@ -80,7 +80,9 @@ class Harness:
     def deliver(self) -> dict[str, list[str]]:
         """Deliver the outbox; what each address received since the last call (subjects)."""
         self.smtp.clear()
-        deliver_pending(self.uow.engine, self.settings.smtp)
+        # outbox rows carry the frozen clock: deliver at whichever is later, it or real time
+        deliver_pending(self.uow.engine, self.settings.smtp,
+                        now=lambda: max(utcnow(), self.clock()))
         got: dict[str, list[str]] = {}
         for m in self.smtp.messages:
             for rcpt in m.envelope_to:

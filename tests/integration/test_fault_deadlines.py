@@ -5,9 +5,6 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-import pytest
-
-from careops import bootstrap
 from careops.clock import FrozenClock
 from careops.db.fault_models import Fault
 from careops.services.fault_notices import FaultEnv
@@ -42,17 +39,6 @@ def test_the_deadline_counts_from_when_the_fault_ended(uow, settings, smtp):
     # two working days after Tue 29 Sep: 30 Sep, then 8 Oct (1-7 Oct is the holiday)
     assert _due(h, fid) == datetime(2026, 10, 8, 16, 0, tzinfo=UTC)
     assert "2026年10月8日 24:00" in h.deliver()[TS_SUP][0]
-
-
-@pytest.fixture
-def calendar_dir(tmp_path, monkeypatch, settings):
-    """An empty calendar directory ops can add 2027.toml to (settings re-read)."""
-    folder = tmp_path / "calendar"
-    folder.mkdir()
-    monkeypatch.setenv("CAREOPS_CALENDAR_DIR", str(folder))
-    get_settings.cache_clear()
-    bootstrap.reset()
-    return folder
 
 
 def test_a_resolution_needing_an_unpublished_year_is_kept_and_the_deadline_follows(

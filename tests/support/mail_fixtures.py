@@ -232,6 +232,13 @@ AVAILABILITY = AvailabilityReport(
 
 CASES: dict[str, tuple[str, dict[str, Any]]] = {
     "case_suggestion": ("case_suggestion", {"case": case(kind="suggestion", department=None)}),
+    "case_suggestion.pending": ("case_suggestion", {"case": case(
+        kind="suggestion", department=None, due_at=None, warn_at=None, due_pending_year=2027)}),
+    "case_deadline_pending": ("case_deadline_pending", {
+        "case": case(received_at=_at(12, 29, 2, 0), due_at=None, warn_at=None,
+                     due_pending_year=2027, department=None),
+        "year": 2027, "error": "the 2027 working-day calendar is not published "
+                               "(config/calendar/2027.toml is missing)"}),
     "case_warning": ("case_warning", {"case": case()}),
     "case_breach": ("case_breach", {"case": case()}),
     "case_breach.consultation": ("case_breach", {"case": case(kind="consultation",
