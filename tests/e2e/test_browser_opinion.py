@@ -16,17 +16,10 @@ from careops.services.case_queries import show_case
 from careops.stack.processes import free_port
 from careops.web.app import create_app
 from tests.integration.case_world import CS_HEAD, CUSTOMER, SH, build_world, intake
-from tests.support.browser import chromium_or_skip, serve, wait_for_heading
+from tests.support.browser import serve, wait_for_heading
 
 TEXT = "<script>alert('x')</script> 后台白屏 & 登录失败"
 RESULT = '已修复。<img src=x onerror="document.title=\'pwned\'">\n请刷新后再试'
-
-
-@pytest.fixture
-def browser():
-    driver = chromium_or_skip()
-    yield driver
-    driver.quit()
 
 
 @pytest.fixture

@@ -20,16 +20,9 @@ from careops.services.survey_links import survey_links
 from careops.stack.processes import free_port
 from careops.web.app import create_app
 from tests.integration.survey_world import DAY, NOW, survey_world
-from tests.support.browser import chromium_or_skip, serve, wait_for_heading
+from tests.support.browser import serve, wait_for_heading
 
 XSS = "<img src=x onerror=\"document.title='pwned'\"> 急需 & <b>改版</b>"
-
-
-@pytest.fixture
-def browser():
-    driver = chromium_or_skip()
-    yield driver
-    driver.quit()
 
 
 @pytest.fixture
