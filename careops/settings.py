@@ -52,7 +52,7 @@ class SmtpSettings(BaseModel):
         """Why logging in would send the password in clear (None: it would not)."""
         if not self.username or self.security != "none":
             return None
-        if self.allow_plain_auth and _is_loopback(self.host):
+        if self.allow_plain_auth and is_loopback(self.host):
             return None
         allowed = (
             f"smtp.allow_plain_auth is honoured only for a loopback host, not {self.host!r}"
@@ -66,7 +66,7 @@ class SmtpSettings(BaseModel):
         )
 
 
-def _is_loopback(host: str) -> bool:
+def is_loopback(host: str) -> bool:
     if host.lower() in ("localhost", "localhost.localdomain"):
         return True
     try:
@@ -81,11 +81,29 @@ class CatcherSettings(BaseModel):
     mail_dir: Path = Path("var/mail")
 
 
+def _prefect_auth_from_env() -> SecretStr | None:
+    """Prefect's own client variable, when careops's setting is not given."""
+    value = os.environ.get("PREFECT_API_AUTH_STRING", "")
+    return SecretStr(value) if value.strip() else None
+
+
 class PrefectStackSettings(BaseModel):
     host: str = "127.0.0.1"
     port: int = 4200
     work_pool: str = "careops"
     home: Path = Path("var/prefect")
+    # The Prefect API's basic-auth string ("user:password"): the stack's server requires it and
+    # careops's clients send it. CAREOPS_PREFECT__AUTH_STRING, else PREFECT_API_AUTH_STRING.
+    auth_string: SecretStr | None = Field(default_factory=_prefect_auth_from_env)
+
+    @field_validator("auth_string")
+    @classmethod
+    def _blank_is_none(cls, value: SecretStr | None) -> SecretStr | None:
+        return value if value is not None and value.get_secret_value().strip() else None
+
+    def auth_value(self) -> str | None:
+        """The auth string in clear, for a Prefect client or a child's environment only."""
+        return self.auth_string.get_secret_value() if self.auth_string is not None else None
 
 
 class CallbackSettings(BaseModel):

@@ -42,6 +42,14 @@ def api_url() -> str:
     return PREFECT_API_URL.value() or f"http://{prefect.host}:{prefect.port}/api"
 
 
+def _auth() -> str | None:
+    """The API auth string of careops's settings (CAREOPS_PREFECT__AUTH_STRING, else
+    PREFECT_API_AUTH_STRING); passed explicitly, so a stray PREFECT_API_KEY is never sent."""
+    from careops.settings import get_settings
+
+    return get_settings().prefect.auth_value()
+
+
 def schedule_wakeup(
     deployment: str, at: datetime, now: datetime, *, reason: str, api: str | None = None
 ) -> str | None:
@@ -57,7 +65,7 @@ def schedule_wakeup(
 
     minute = wakeup_minute(at, now)
     try:
-        with SyncPrefectClient(api or api_url()) as client:
+        with SyncPrefectClient(api or api_url(), auth_string=_auth()) as client:
             found = client.read_deployment_by_name(deployment)
             run = client.create_flow_run_from_deployment(
                 found.id,
@@ -82,7 +90,7 @@ def cancel_wakeup(run_id: str, *, api: str | None = None) -> bool:
     from prefect.client.orchestration import SyncPrefectClient
 
     try:
-        with SyncPrefectClient(api or api_url()) as client:
+        with SyncPrefectClient(api or api_url(), auth_string=_auth()) as client:
             run = client.read_flow_run(UUID(run_id))
             if run.state is None or run.state.type.value != "SCHEDULED":
                 return False

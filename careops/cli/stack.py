@@ -13,6 +13,11 @@ app = typer.Typer(help="The embedded stack: Prefect server + worker + SMTP catch
 
 @app.command()
 def up(
+    host: Annotated[
+        str | None,
+        typer.Option(help="Address of the Prefect UI/API (default: settings, 127.0.0.1); "
+                     "beyond loopback only with an API auth string (prefect.auth_string)."),
+    ] = None,
     port: Annotated[
         int | None, typer.Option(help="Port of the Prefect UI/API (default: settings, 4200).")
     ] = None,
@@ -37,7 +42,7 @@ def up(
 
     with reported_errors():
         config = StackConfig.from_settings(
-            get_settings(), port=port, smtp_port=smtp_port, web_port=web_port, demo=demo,
+            get_settings(), host=host, port=port, smtp_port=smtp_port, web_port=web_port, demo=demo,
             worker=worker,
         )
         code = run_stack(config, console)

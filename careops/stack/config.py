@@ -7,13 +7,20 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from pydantic import SecretStr
+
 from careops.db.engine import normalise_url
 from careops.errors import CareopsError
-from careops.settings import PROJECT_ROOT, Settings
+from careops.settings import PROJECT_ROOT, Settings, is_loopback
 
 DEFAULT_BASE_URL = "http://127.0.0.1:4200"
-# Inherited Prefect variables that would point the stack's children at another server or profile.
-_FOREIGN_PREFECT_VARS = ("PREFECT_PROFILE", "PREFECT_API_KEY", "PREFECT_API_AUTH_STRING")
+# Inherited Prefect variables that would point the stack's children at another server or profile
+# (a stray PREFECT_API_KEY makes Prefect's clients send a bearer token: 401 on an auth server).
+_FOREIGN_PREFECT_VARS = (
+    "PREFECT_PROFILE", "PREFECT_API_KEY", "PREFECT_API_AUTH_STRING",
+    "PREFECT_SERVER_API_AUTH_STRING",
+)
+_WILDCARD_HOSTS = ("0.0.0.0", "::", "[::]")  # noqa: S104 - recognised, not bound, here
 
 
 class StackError(CareopsError):
@@ -40,20 +47,34 @@ class StackConfig:
     web_url: str = "http://127.0.0.1:8400"  # links in mails
     demo: bool = True
     worker: bool = True
+    auth_string: SecretStr | None = field(default=None, repr=False)  # the Prefect API's
+
+    @property
+    def connect_host(self) -> str:
+        """Where this machine's clients reach the server (a wildcard bind: via loopback)."""
+        return "127.0.0.1" if self.host in _WILDCARD_HOSTS else self.host
 
     @property
     def api_url(self) -> str:
-        return f"http://{self.host}:{self.port}/api"
+        return f"http://{self.connect_host}:{self.port}/api"
+
+    @property
+    def ui_api_url(self) -> str:
+        """The API address the UI in a browser calls: beyond loopback, the one people open."""
+        if is_loopback(self.host):
+            return self.api_url
+        return f"{self.base_url.rstrip('/')}/api"
 
     @property
     def ui_url(self) -> str:
-        return f"http://{self.host}:{self.port}"
+        return f"http://{self.connect_host}:{self.port}"
 
     @classmethod
     def from_settings(
         cls,
         settings: Settings,
         *,
+        host: str | None = None,
         port: int | None = None,
         smtp_port: int | None = None,
         web_port: int | None = None,
@@ -61,17 +82,27 @@ class StackConfig:
         worker: bool = True,
     ) -> StackConfig:
         """`port` moves the Prefect UI/API; `smtp_port` moves the catcher AND careops's SMTP;
-        `web_port` moves the web app (and its links, unless web.public_url is set)."""
+        `web_port` moves the web app (and its links, unless web.public_url is set); `host` is
+        the Prefect server's address (beyond loopback only with an API auth string).
+
+        StackError before anything starts: the server beyond loopback without an auth string,
+        the SMTP catcher beyond loopback.
+        """
+        server_host = host if host is not None else settings.prefect.host
+        check_exposure(server_host, settings.catcher.host, settings.prefect.auth_string)
         root = Path(os.environ.get("CAREOPS_HOME") or PROJECT_ROOT).resolve()
         if not (root / "prefect.yaml").is_file():
             raise StackError(f"CAREOPS_HOME={root} has no prefect.yaml")
         ui_port = port if port is not None else settings.prefect.port
         base_url = settings.base_url
-        if base_url == DEFAULT_BASE_URL and ui_port != settings.prefect.port:
-            base_url = f"http://{settings.prefect.host}:{ui_port}"
+        if base_url == DEFAULT_BASE_URL and (
+            ui_port != settings.prefect.port or server_host != settings.prefect.host
+        ):
+            shown = "127.0.0.1" if server_host in _WILDCARD_HOSTS else server_host
+            base_url = f"http://{shown}:{ui_port}"
         return cls(
             root=root,
-            host=settings.prefect.host,
+            host=server_host,
             port=ui_port,
             prefect_home=settings.path(settings.prefect.home).resolve(),
             work_pool=settings.prefect.work_pool,
@@ -90,6 +121,7 @@ class StackConfig:
                 f"{web_port if web_port is not None else settings.web.port}"),
             demo=demo,
             worker=worker,
+            auth_string=settings.prefect.auth_string,
         )
 
     @property
@@ -108,8 +140,8 @@ class StackConfig:
         env.update(
             PREFECT_HOME=str(self.prefect_home),
             PREFECT_API_URL=self.api_url,
-            PREFECT_UI_API_URL=self.api_url,
-            PREFECT_SERVER_UI_API_URL=self.api_url,
+            PREFECT_UI_API_URL=self.ui_api_url,
+            PREFECT_SERVER_UI_API_URL=self.ui_api_url,
             PREFECT_SERVER_ANALYTICS_ENABLED="false",
             PREFECT_WORKER_QUERY_SECONDS="1",
             PREFECT_WORKER_PREFETCH_SECONDS="2",
@@ -126,4 +158,22 @@ class StackConfig:
             CAREOPS_WEB__PUBLIC_URL=self.web_url,
             PYTHONUNBUFFERED="1",
         )
+        if self.auth_string is not None:  # the server requires it, every client sends it
+            secret = self.auth_string.get_secret_value()
+            env.update(PREFECT_SERVER_API_AUTH_STRING=secret, PREFECT_API_AUTH_STRING=secret)
         return env
+
+
+def check_exposure(server_host: str, catcher_host: str, auth_string: SecretStr | None) -> None:
+    """Refuse a Prefect server beyond loopback without an auth string, and any SMTP catcher
+    beyond loopback (it accepts mail from anyone and keeps it on disk)."""
+    if not is_loopback(catcher_host):
+        raise StackError(
+            f"catcher.host {catcher_host!r} is not a loopback address: the SMTP catcher listens "
+            "on loopback only (127.0.0.1)"
+        )
+    if not is_loopback(server_host) and auth_string is None:
+        raise StackError(
+            f"the Prefect server would listen on {server_host!r} (beyond loopback) without an "
+            "API auth string: set CAREOPS_PREFECT__AUTH_STRING=user:password, or bind 127.0.0.1"
+        )

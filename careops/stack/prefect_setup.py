@@ -1,7 +1,8 @@
 """Prepare the stack's Prefect server: work pool, deployments of prefect.yaml, stale runs.
 
 Talks to the server through an explicit `PrefectClient(api_url)`, so it never depends on the
-Prefect settings this process happened to import with.
+Prefect settings this process happened to import with; the API auth string comes from careops's
+settings (prefect.auth_string), and a stray PREFECT_API_KEY is never sent.
 """
 
 from __future__ import annotations
@@ -71,8 +72,12 @@ def planned_deployments(root: Path) -> list[PlannedDeployment]:
 def with_client(api_url: str, action: Callable[[PrefectClient], Awaitable[T]]) -> T:
     from prefect.client.orchestration import PrefectClient
 
+    from careops.settings import get_settings
+
+    auth = get_settings().prefect.auth_value()
+
     async def run() -> T:
-        async with PrefectClient(api_url) as client:
+        async with PrefectClient(api_url, auth_string=auth) as client:
             return await action(client)
 
     return asyncio.run(run())

@@ -1,9 +1,12 @@
-"""No secret in any output, log, artifact or run parameter (issue 13, defect 4).
+"""No secret in any output, log, artifact or run parameter (issue 13, defect 4; issue 12).
 
-The database URL carries a password (PostgreSQL's trust auth accepts and ignores it) and SMTP
-logs in with a password (to an authenticating aiosmtpd on loopback, `allow_plain_auth`). The
-commands and flows run, and every output, log file, Prefect log, artifact, run parameter and
-state message is searched for both secrets.
+The database URL carries a password (PostgreSQL's trust auth accepts and ignores it), SMTP
+logs in with a password (to an authenticating aiosmtpd on loopback, `allow_plain_auth`) and a
+Prefect API auth string is configured (CAREOPS_PREFECT__AUTH_STRING). The commands and flows
+run, and every output, log file, Prefect log, artifact, run parameter and state message is
+searched for all three (tests/support/secrets.py). The running stack of
+tests/e2e/test_scheduler.py requires that auth string: its last test searches everything that
+stack wrote (console output, var/prefect logs and databases, mail, runs, logs, artifacts).
 """
 
 from __future__ import annotations
@@ -24,16 +27,9 @@ from careops import bootstrap
 from careops.db.uow import UnitOfWork
 from careops.settings import get_settings
 from tests.support.factories import World
+from tests.support.secrets import AUTH_SECRET, DB_SECRET, SMTP_SECRET
+from tests.support.secrets import assert_clean as _clean
 from tests.support.smtp import SmtpSink
-
-DB_SECRET = "Pg-s3cret-4d1f"
-SMTP_SECRET = "Smtp-s3cret-9b7e"
-SECRETS = (DB_SECRET, SMTP_SECRET)
-
-
-def _clean(text: str, where: str) -> None:
-    for secret in SECRETS:
-        assert secret not in text, f"{where} shows a secret"
 
 
 @pytest.fixture
@@ -57,6 +53,7 @@ def secret_settings(settings, authenticating_smtp, monkeypatch, tmp_path):
     monkeypatch.setenv("CAREOPS_SMTP__PASSWORD", SMTP_SECRET)
     monkeypatch.setenv("CAREOPS_SMTP__ALLOW_PLAIN_AUTH", "true")
     monkeypatch.setenv("CAREOPS_LOG_DIR", str(tmp_path / "log"))
+    monkeypatch.setenv("CAREOPS_PREFECT__AUTH_STRING", AUTH_SECRET)
     get_settings.cache_clear()
     bootstrap.reset()
     world = World(UnitOfWork())
@@ -116,6 +113,8 @@ def test_stack_up_prints_the_database_masked(secret_settings, monkeypatch):
     stack.down()
     if config.database_url.startswith("postgresql"):
         assert "database migrated: postgresql+psycopg://postgres:***@" in out.getvalue()
+    assert config.child_env()["PREFECT_SERVER_API_AUTH_STRING"] == AUTH_SECRET
+    assert AUTH_SECRET not in repr(get_settings())  # a SecretStr
     _clean(out.getvalue() + repr(config), "careops stack up")
 
 

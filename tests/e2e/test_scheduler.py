@@ -6,6 +6,12 @@ every scheduled deployment of prefect.yaml has upcoming runs from the scheduler;
 minute ahead produces a run the worker completes; due mail leaves through the relay with no
 flow run; a reported fault schedules its chase as one exact-time fault-watch run; and the
 server log holds no error. One stack for the module (~3 minutes).
+
+The stack requires a Prefect API auth string (on loopback too): an unauthenticated request gets
+401, and everything else here passes only because the server, the deploy, the scheduler check,
+the worker and its flow runs, careops's wakeups, `careops doctor` and this test process (as a
+user would: CAREOPS_PREFECT__AUTH_STRING in the environment) send it. The last test searches
+everything the stack wrote for the auth string.
 """
 
 from __future__ import annotations
@@ -23,9 +29,10 @@ import pytest
 from careops import outbox
 from careops.db.engine import get_engine
 from careops.db.uow import UnitOfWork
-from careops.settings import PROJECT_ROOT
+from careops.settings import PROJECT_ROOT, get_settings
 from careops.stack.prefect_setup import planned_deployments, with_client
 from careops.stack.scheduler_check import scheduled_run_counts, scheduler_errors, service_errors
+from tests.support.secrets import AUTH_SECRET
 from tests.support.stack import RunningStack, running_stack
 
 pytestmark = pytest.mark.e2e
@@ -35,8 +42,47 @@ RUN_TIMEOUT = 240.0
 
 @pytest.fixture(scope="module")
 def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningStack]:
-    with running_stack(tmp_path_factory.mktemp("stack"), "--no-demo") as running:
-        yield running
+    """The stack with an API auth string; this process's careops clients send it (env)."""
+    auth = {"CAREOPS_PREFECT__AUTH_STRING": AUTH_SECRET}
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("CAREOPS_PREFECT__AUTH_STRING", AUTH_SECRET)
+        get_settings.cache_clear()
+        try:
+            with running_stack(tmp_path_factory.mktemp("stack"), "--no-demo", env=auth) as up:
+                yield up
+        finally:
+            get_settings.cache_clear()
+
+
+def _get(url: str, auth: str | None = None) -> tuple[int, bytes]:
+    import base64
+    import urllib.error
+    import urllib.request
+
+    headers = {}
+    if auth is not None:
+        headers["Authorization"] = "Basic " + base64.b64encode(auth.encode()).decode()
+    try:
+        with urllib.request.urlopen(urllib.request.Request(url, headers=headers), timeout=30) as r:
+            return r.status, r.read()
+    except urllib.error.HTTPError as exc:
+        return exc.code, exc.read()
+
+
+def test_the_api_requires_the_auth_string_and_the_ui_asks_for_it(stack: RunningStack) -> None:
+    import json
+
+    version = f"{stack.api_url}/admin/version"
+    assert _get(version)[0] == 401
+    assert _get(version, "careops-ops:wrong")[0] == 401
+    assert _get(version, AUTH_SECRET)[0] == 200
+    assert _get(f"{stack.api_url}/health")[0] == 200  # open: probes and the stack's start
+    # The UI's page loads without the string; its settings tell it to ask for it (a login)
+    ui = f"http://127.0.0.1:{stack.port}"
+    status, page = _get(f"{ui}/")
+    assert status == 200 and b"<html" in page.lower()
+    status, body = _get(f"{ui}/ui-settings")
+    assert status == 200 and json.loads(body)["auth"] == "BASIC", body
 
 
 def _runs(api_url: str, deployment: str):
@@ -189,8 +235,10 @@ def test_doctor_on_the_running_stack_names_only_what_is_wrong(stack: RunningStac
     import sys
 
     env = {k: v for k, v in os.environ.items() if not k.startswith(("PREFECT_", "CAREOPS_"))}
+    # Prefect's own client variables, as on an ops machine; a stray API key is not sent
     env.update(CAREOPS_DATABASE_URL=stack.database_url, CAREOPS_SMTP__PORT=str(stack.smtp_port),
-               PREFECT_API_URL=stack.api_url)
+               PREFECT_API_URL=stack.api_url, PREFECT_API_AUTH_STRING=AUTH_SECRET,
+               PREFECT_API_KEY="stray-cloud-key")
     result = subprocess.run(
         [sys.executable, "-m", "careops.cli.main", "doctor", "--json"], cwd=PROJECT_ROOT,
         env=env, capture_output=True, text=True, timeout=120, check=False,
@@ -247,3 +295,16 @@ def test_check_sites_runs_through_the_worker_and_the_watch_wakeups_work(
 def test_the_server_log_has_no_scheduler_error(stack: RunningStack) -> None:
     log = Path(stack.prefect_home / "server.log").read_text(encoding="utf-8", errors="replace")
     assert scheduler_errors(service_errors(log)) == []
+
+
+def test_nothing_the_stack_wrote_holds_the_auth_string(stack: RunningStack) -> None:
+    """Console output, var/prefect (server, worker, deploy, relay and web logs; Prefect's
+    database), careops's database, the mail; the runs' parameters, logs and artifacts."""
+    from tests.support.secrets import assert_clean, assert_files_clean, prefect_writings
+
+    assert "careops stack is up" in stack.output
+    assert_clean(stack.output, "careops stack up's console")
+    assert assert_files_clean(stack.root) >= 6  # stack.out, careops.db, logs, prefect.db ...
+    runs, text = prefect_writings(stack.api_url)
+    assert runs > 0 and text
+    assert_clean(text, "the stack's flow runs, logs and artifacts")

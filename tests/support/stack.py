@@ -63,13 +63,16 @@ class RunningStack:
         raise AssertionError(f"stack not up within {READY_TIMEOUT} s:\n{self.output}")
 
 
-def start_stack(root: Path, *args: str) -> RunningStack:
+def start_stack(root: Path, *args: str, env: dict[str, str] | None = None) -> RunningStack:
+    """`env`: more variables for the stack (e.g. CAREOPS_PREFECT__AUTH_STRING)."""
     port, smtp_port, web_port = free_port(), free_port(), free_port()
+    extra = env or {}
     env = {k: v for k, v in os.environ.items() if not k.startswith(("PREFECT_", "CAREOPS_"))}
     env.update(
         CAREOPS_DATABASE_URL=f"sqlite:///{root / 'careops.db'}",
         CAREOPS_PREFECT__HOME=str(root / "prefect"),
         CAREOPS_CATCHER__MAIL_DIR=str(root / "mail"),
+        **extra,
     )
     with (root / "stack.out").open("wb") as out:
         proc = subprocess.Popen(
@@ -89,11 +92,13 @@ def kill_stack(stack: RunningStack) -> None:
 
 
 @contextmanager
-def running_stack(root: Path, *args: str) -> Iterator[RunningStack]:
+def running_stack(
+    root: Path, *args: str, env: dict[str, str] | None = None
+) -> Iterator[RunningStack]:
     """A stack that is up; stopped with SIGINT afterwards (killed if it does not stop)."""
     from careops.stack.processes import descendants
 
-    stack = start_stack(root, *args)
+    stack = start_stack(root, *args, env=env)
     children: list[int] = []
     try:
         stack.wait_ready()
