@@ -109,6 +109,27 @@ async def _run_to_end(client, stack: RunningStack, deployment: str, parameters: 
     return run
 
 
+def test_the_prefect_ui_asks_for_the_auth_string_then_shows_the_deployments(
+    stack: RunningStack, browser
+) -> None:
+    """Prefect 3.8's UI (V2) opens on a login page; with the string it reads the API."""
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.common.keys import Keys
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    ui = f"http://127.0.0.1:{stack.port}"
+    wait = WebDriverWait(browser, 60)
+    browser.set_window_size(1280, 900)  # ops use the UI on a desktop
+    browser.get(f"{ui}/")
+    field = wait.until(lambda b: b.find_elements(By.CSS_SELECTOR, "input[type=password]"))[0]
+    assert "/login" in browser.current_url
+    field.send_keys(AUTH_SECRET, Keys.ENTER)
+    wait.until(lambda b: "/login" not in b.current_url)
+    browser.get(f"{ui}/v2/deployments")  # sorted by name, the first page
+    first = min(p.name for p in planned_deployments(PROJECT_ROOT))
+    wait.until(lambda b: first in b.find_element(By.TAG_NAME, "body").text)
+
+
 def test_every_scheduled_deployment_gets_upcoming_runs(stack: RunningStack) -> None:
     now = datetime.now(UTC)  # a yearly run months away has no upcoming run yet
     scheduled = [p.name for p in planned_deployments(PROJECT_ROOT)
