@@ -58,7 +58,8 @@ LABELS: dict[str, dict] = {
                             "可用率%", "故障次数", "停机时长(分钟)", "告警", "提醒"],
                 "basis": "口径：最后一天在本月的节假日期间（跨月的期间计入其结束的月份），"
                          "数据与节假日可用率报告相同：值守窗口内每 {every} 分钟一轮的值守检查，"
-                         "按检查时间归入窗口，不含临时检查；可用率 = 正常轮次 ÷ 检查轮次；"
+                         "按检查时间归入窗口，不含临时检查；值守网站：窗口内有值守检查的网站；"
+                         "可用率 = 正常轮次 ÷ 检查轮次；"
                          "停机时长 = 失败轮次 × {every} 分钟；故障：连续失败达到告警阈值；"
                          "告警：每次故障发出的首次告警（合并告警按网站计），提醒另计。"},
             "sites": {
@@ -121,7 +122,8 @@ LABELS: dict[str, dict] = {
                 "basis": "Basis: holiday periods whose last day is in the month (one spanning "
                          "a month end counts in the month it ended), figures as in the holiday "
                          "availability report: the watch's checks every {every} minutes inside "
-                         "the watch window, by check time, ad-hoc checks left out; up % = "
+                         "the watch window, by check time, ad-hoc checks left out; sites "
+                         "watched = sites with a watch check in the window; up % = "
                          "rounds up / rounds checked; downtime = failed rounds × {every} "
                          "minutes; an incident = failures reaching the alert threshold; alerts "
                          "= the first alert of each incident (a grouped alert counted per "

@@ -30,6 +30,7 @@ from careops.services.case_notices import CaseEnv
 from careops.services.site_watch import close_period, record_round
 from careops.services.supervision_report import build_report, queue_report_mails
 from careops.services.watch_adhoc import record_adhoc
+from tasks.reports import report_markdown
 from tests.integration.case_world import CS_HEAD, GM, SH, at, build_world, intake
 from tests.integration.watch_world import DOWN, OK, PERIOD, build_watch, slot
 from tests.integration.watch_world import env as watch_env
@@ -232,13 +233,12 @@ OCT_SUMMARY = [
 ]
 
 
-@pytest.fixture
-def holidays(settings, uow, smtp):
+def watch_holidays(uow, settings) -> None:
     """Two sites watched over National Day 2026 (24 rounds of 5 min from 30 Sep 18:00): site0
     up throughout; site1 down in rounds 3-20 (18 rounds = 90 min), alerted at round 5 (the 3rd
     failure), reminded once at round 17 (60 min later), recovered at round 21. Ad-hoc checks
     (inside and before the window) and Mid-Autumn's rounds (2 checks, 1 up: September's) must
-    not count."""
+    not count in October."""
     a, b = build_watch(uow, sites=2)
     watch = watch_env(settings)
     ma = [MID_AUTUMN.start, MID_AUTUMN.start + timedelta(minutes=5)]
@@ -252,6 +252,11 @@ def holidays(settings, uow, smtp):
             record_adhoc(uow, {b: DOWN, a: DOWN}, slot(1) + timedelta(minutes=2))
     close_period(uow, PERIOD)
     deliver_pending(uow.engine, settings.smtp)
+
+
+@pytest.fixture
+def holidays(settings, uow, smtp):
+    watch_holidays(uow, settings)
     smtp.clear()
     return uow
 
@@ -288,6 +293,10 @@ def test_a_month_with_no_period_ending_says_so_in_one_line(holidays):
     assert [s.key for s in report.sections if s.key.startswith("holiday")] == ["holidays"]
     assert report.section("holidays").rows == []
     assert report.section("holidays").empty == "节假日网站可用率：2026年11月没有结束的节假日期间。"
+    may = build_report(holidays, Month(2026, 5), SH, NOW)  # May Day, not watched: no checks
+    assert may.section("holidays").rows == [
+        ["2026年劳动节", "2026年4月30日 18:00 → 2026年5月5日 24:00", 0, 0, 0, None, 0, 0, 0, 0]]
+    assert not [s for s in may.sections if s.key.startswith("holiday:")]
     january = build_report(holidays, Month(2027, 1), SH, NOW, "en")
     assert january.section("holidays").empty == (
         "Holiday availability: the 2027 working-day calendar is not published yet, so the "
@@ -344,6 +353,8 @@ def test_the_october_mail_and_xlsx_carry_the_holiday_figures(holidays, settings,
     ] in lines
     assert ["合计", "48", "30", "62.5", "90", "1"] in lines
     assert "中秋节" not in text and "R3" not in text
+    artifact = report_markdown(build_report(holidays, OCT, SH, NOW))
+    assert "| https://site1.example.cn | 乙公司 | PB 项目PB | 24 | 6 | 25.0 | 90 | 1 |" in artifact
     xlsx = next(p for p in mails[0].message.iter_attachments() if p.get_filename().endswith("xlsx"))
     book = load_workbook(io.BytesIO(xlsx.get_content()))
     assert [c.value for c in book["节假日网站可用率"][3]] == OCT_SUMMARY
