@@ -88,8 +88,10 @@ def final_state(rows: list[dict], notices: dict, delivery_note: str = ""):
             f"; warnings: {', '.join(warned)}" if warned else ""
         )
         return Completed(name="Healthy", message=message, data=notices)
-    message = (
-        f"{len(problems)} problem(s): {', '.join(problems)}; mailed now: "
-        f"{', '.join(notices['mailed']) or 'none (told earlier today)'}" + delivery_note
+    told = notices["told_already"]
+    mailed = ", ".join(notices["mailed"]) or (
+        "none (told earlier today)" if told else "none (send off)"
     )
+    message = f"{len(problems)} problem(s): {', '.join(problems)}; mailed now: {mailed}"
+    message += delivery_note
     return Completed(name="Problems found", message=message, data=notices)

@@ -45,6 +45,9 @@ def frozen(monkeypatch) -> FrozenClock:
 
 
 def test_problems_are_mailed_once_a_day_and_the_run_completes(sqlite_settings, smtp, frozen):
+    quiet = doctor(DoctorParams(send=False), return_state=True)  # the artifact only
+    assert quiet.name == "Problems found" and "none (send off)" in quiet.message
+    assert smtp.messages == []
     # the harness's Prefect server has none of prefect.yaml's deployments and no worker
     state = doctor(return_state=True)
     assert state.is_completed() and state.name == "Problems found", state.message
