@@ -211,6 +211,38 @@ def test_doctor_on_the_running_stack_names_only_what_is_wrong(stack: RunningStac
     assert "1 online" in next(c["detail"] for c in report["checks"] if c["name"] == "worker")
 
 
+def test_the_doctor_deployment_runs_on_the_worker_and_mails_ops(stack: RunningStack) -> None:
+    """The scheduled doctor as its 07:30 run would: Completed, named by what it found, and
+    (2027 unpublished from October on) one mail to ops in the catcher; a second run none."""
+    import email
+    import email.policy
+
+    async def run(client):
+        return await _run_to_end(client, stack, "doctor/doctor", {})
+
+    def doctor_mails() -> list[str]:
+        subjects = [str(email.message_from_bytes(p.read_bytes(), policy=email.policy.default)
+                        ["Subject"]) for p in stack.mail_dir.glob("*.eml")]
+        return [s for s in subjects if "careops 体检" in s]
+
+    today = datetime.now(UTC).date()
+    calendar_known = today + timedelta(days=90) < datetime(2027, 1, 1).date() and today.month < 11
+    first = with_client(stack.api_url, run)
+    assert first.state.type.value == "COMPLETED", first.state
+    assert first.state.name == ("Healthy" if calendar_known else "Problems found"), first.state
+    if calendar_known:
+        assert doctor_mails() == []
+        return
+    assert first.state.message.startswith("1 problem(s): calendar"), first.state.message
+    deadline = time.monotonic() + 30
+    while not doctor_mails() and time.monotonic() < deadline:
+        time.sleep(0.5)
+    assert len(doctor_mails()) == 1 and "工作日历" in doctor_mails()[0]
+    second = with_client(stack.api_url, run)
+    assert second.state.name == "Problems found" and "told earlier today" in second.state.message
+    assert len(doctor_mails()) == 1
+
+
 def test_check_sites_runs_through_the_worker_and_the_watch_wakeups_work(
     stack: RunningStack,
 ) -> None:

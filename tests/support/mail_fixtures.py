@@ -360,6 +360,18 @@ CASES: dict[str, tuple[str, dict[str, Any]]] = {
         "messages": [{"id": 303, "category": "callback_month_summary", "attempts": 8,
                       "error": "SMTP 554 5.7.1 relay access denied"}],
     }),
+    "doctor_alert": ("doctor_alert", {
+        "check": "calendar", "day": date(2026, 11, 1), "checked_at": _at(10, 31, 23, 30),
+        "detail": "working days unknown for [2027] (2027: next year's calendar is due from "
+                  "1 November): add config/calendar/2027.toml from the State Council's notice "
+                  "(config/calendar/README.md)",
+        "others": ["worker", "last runs"],
+    }),
+    "doctor_alert.alone": ("doctor_alert", {
+        "check": "smtp", "day": date(2026, 12, 2), "checked_at": _at(12, 1, 23, 30),
+        "detail": "smtp.example.cn:587 unreachable: [Errno 111] Connection refused",
+        "others": [],
+    }),
     "ops_failure": ("ops_failure", {
         "flow_name": "plan-callbacks", "flow_run_name": "brave-otter", "state": "Failed",
         "message": "数据库不可达\nsqlite3.OperationalError: database is locked",
