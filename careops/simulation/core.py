@@ -58,6 +58,7 @@ class Sim:
     seed: int
     figures: dict[str, Counter] = field(default_factory=lambda: defaultdict(Counter))
     failures: list[str] = field(default_factory=list)
+    calendar_waits: list[str] = field(default_factory=list)  # failed: a calendar unpublished
     state: dict = field(default_factory=dict)  # what people remember between steps
 
     @property

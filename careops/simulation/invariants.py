@@ -10,6 +10,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import func, select
 
 from careops.bootstrap import get_calendar
+from careops.calendar import UnknownCalendarYear
 from careops.db.case_models import Case
 from careops.db.models import Callback, CallbackMonth, CallbackStatus, OutboxMessage, OutboxStatus
 from careops.db.watch_models import SiteCheck, WatchPeriod
@@ -128,9 +129,12 @@ def meetings_compiled(sim: Sim, start: datetime, end: datetime) -> list[str]:
     rules = sim.settings.weekly
     day = start.astimezone(sim.tz).date()
     with (uow := sim.uow()):
-        while day < end.astimezone(sim.tz).date() + timedelta(days=1):
+        while day < end.astimezone(sim.tz).date():
             week = IsoWeek.of(day)
-            meeting = weekly_rules.meeting_day(week, cal.is_working_day)
+            try:
+                meeting = weekly_rules.meeting_day(week, cal.is_working_day)
+            except UnknownCalendarYear:  # reported as runs waiting for the calendar
+                meeting = None
             compile_at = datetime.combine(day, rules.compile_at, sim.tz)
             if meeting == day and start <= compile_at < end:
                 row = uow.session.scalar(

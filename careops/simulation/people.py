@@ -127,9 +127,13 @@ def away(sim: Sim) -> dict:
 
 def submit(sim: Sim) -> dict:
     """Meeting day: 70% before the nudge, half the rest before the compile, some after."""
-    from careops.simulation.processes import _meeting_week
+    from careops.calendar import UnknownCalendarYear
+    from careops.simulation.processes import meeting_week
 
-    week = _meeting_week(sim)
+    try:
+        week = meeting_week(sim)
+    except UnknownCalendarYear:  # nobody knows the meeting day: weekly-reminder says so
+        return {}
     if week is None:
         return {}
     hour = sim.now.astimezone(sim.tz).hour

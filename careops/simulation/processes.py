@@ -99,7 +99,7 @@ def _weekly_env() -> WeeklyEnv:
     return WeeklyEnv.from_settings()
 
 
-def _meeting_week(sim: Sim) -> IsoWeek | None:
+def meeting_week(sim: Sim) -> IsoWeek | None:
     week = IsoWeek.of(sim.today)
     day = weekly_rules.meeting_day(week, get_calendar().is_working_day)
     return week if day == sim.today else None
@@ -110,7 +110,7 @@ def weekly_reminder(sim: Sim) -> dict:
     caught_up = weekly_steps.overdue_meetings(sim.uow(), sim.today)
     for late in caught_up:
         weekly_steps.compile_report(sim.uow(), env, IsoWeek.parse(late), sim.now)
-    week = _meeting_week(sim)
+    week = meeting_week(sim)
     if week is None:
         return {"idle": 1, "caught up": caught_up}
     plan = weekly_rules.schedule(week, meeting_date(week, env), env.times, env.tz)
@@ -121,14 +121,14 @@ def weekly_reminder(sim: Sim) -> dict:
 
 
 def weekly_nudge(sim: Sim) -> dict:
-    week = _meeting_week(sim)
+    week = meeting_week(sim)
     if week is None:
         return {"idle": 1}
     return {"nudges": weekly_steps.send_nudges(sim.uow(), _weekly_env(), week, sim.now).queued}
 
 
 def weekly_compile(sim: Sim) -> dict:
-    week = _meeting_week(sim)
+    week = meeting_week(sim)
     if week is None:
         return {"idle": 1}
     weekly_steps.compile_report(sim.uow(), _weekly_env(), week, sim.now)
@@ -195,16 +195,16 @@ def survey_digest(sim: Sim) -> dict:
     closes = _campaign_closes(sim, year)
     if closes is None or sim.today > closes + timedelta(days=7):
         return {"idle": 1}
-    figures = queue_digest(sim.uow(), year, sim.today, get_mailer(), sim.settings, sim.now)
-    return {"digests": 1, "answered": figures["answered"]}
+    queue_digest(sim.uow(), year, sim.today, get_mailer(), sim.settings, sim.now)
+    return {"digests": 1}
 
 
 def needs_summary(sim: Sim) -> dict:
     year = campaign_year(sim.today)
     if _campaign_closes(sim, year) is None:
         return {"no campaign": 1}  # the flow fails: a world that starts in the year has none
-    result = queue_summary(sim.uow(), year, get_mailer(), sim.settings, sim.now)
-    return {"summaries": 1, "answered": result["answered"]}
+    queue_summary(sim.uow(), year, get_mailer(), sim.settings, sim.now)
+    return {"summaries": 1}
 
 
 # deployment name -> step; schedule.check_coverage holds these against prefect.yaml

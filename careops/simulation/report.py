@@ -27,6 +27,7 @@ class Outcome:
     anchor_seconds: float
     mails_received: int = 0
     excluded: dict[str, str] = field(default_factory=dict)
+    calendar_waits: list[str] = field(default_factory=list)
 
 
 def end_state(sim: Sim) -> dict[str, dict]:
@@ -112,6 +113,13 @@ def lines(outcome: Outcome) -> list[str]:
         f"{outcome.anchor_seconds:.2f} s "
         f"(ratio {outcome.seconds / max(outcome.anchor_seconds, 1e-9):.0f}x)",
     ]
+    if outcome.calendar_waits:
+        out += [
+            "",
+            f"{len(outcome.calendar_waits)} run(s) failed waiting for an unpublished "
+            "calendar year (config/calendar/YYYY.toml):",
+        ]
+        out += [f"  - {w}" for w in outcome.calendar_waits]
     if outcome.violations:
         out += ["", f"{len(outcome.violations)} invariant violation(s):"]
         out += [f"  - {v}" for v in outcome.violations]

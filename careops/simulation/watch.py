@@ -114,9 +114,29 @@ def _round(sim: Sim, period: HolidayPeriod, at: datetime) -> dict:
 def _report(sim: Sim, env: WatchEnv, period: HolidayPeriod) -> int:
     site_watch.close_period(sim.uow(), period)
     report = watch_report.build_report(sim.uow(), period, env.rules.interval_minutes)
-    mailed = watch_report.mail_report(sim.uow(), env, report, None, sim.now)
+    mailed = watch_report.mail_report(sim.uow(), env, report, _chart(sim, report), sim.now)
     watch_report.prune(sim.uow(), sim.now, env.rules.retention_days)
     return int(mailed)
+
+
+def _chart(sim: Sim, report: watch_report.AvailabilityReport) -> bytes | None:
+    """The availability chart, as tasks/holiday_watch.py draws it."""
+    from careops.charts import BarChart, ChartError, bar_chart_png
+
+    if not report.customers:
+        return None
+    chart = BarChart(
+        f"{report.period.first_day.year}年{'、'.join(report.period.names)} 各客户网站可用率",
+        [c.customer for c in report.customers],
+        [c.percent_up for c in report.customers],
+        y_label="可用率 %",
+        y_max=100.0,
+        value_format="{:.2f}%",
+    )
+    try:
+        return bar_chart_png(chart, sim.settings.charts.font_file)
+    except ChartError:
+        return None
 
 
 def _plan(env: WatchEnv, now: datetime) -> list[tuple[str, datetime]]:

@@ -54,3 +54,28 @@ def test_a_year_the_calendar_does_not_know_is_refused():
     result = CliRunner().invoke(app, ["simulate", "--year", "2031"])
     assert result.exit_code == 2
     assert "cannot simulate 2031" in result.output
+
+
+def _without_time(output: str) -> str:
+    return re.sub(r"^time: .*$", "", output, flags=re.MULTILINE)
+
+
+def test_the_same_seed_gives_the_same_run():
+    args = ["simulate", "--from", "2026-06-01", "--to", "2026-06-07", "--customers", "5"]
+    first, again = (CliRunner().invoke(app, [*args, "--seed", "3"]) for _ in range(2))
+    assert first.exit_code == again.exit_code == 0, first.output
+    assert _without_time(first.output) == _without_time(again.output)
+    assert re.search(r"weekly-compile\s+1 runs\s+compiled 1", first.output)  # Friday 5 June
+
+
+def test_a_process_left_out_breaks_an_invariant_and_the_exit_status(monkeypatch):
+    from careops.simulation import processes
+
+    monkeypatch.delitem(processes.STEPS, "weekly-reminder")  # so nothing compiles the meeting
+    result = CliRunner().invoke(
+        app, ["simulate", "--from", "2026-06-01", "--to", "2026-06-07", "--customers", "5"]
+    )
+    assert result.exit_code == 1, result.output
+    assert "1 invariant violation(s):\n  - meeting 2026-W23 (2026-06-05) not compiled" in (
+        result.output
+    )
