@@ -173,6 +173,6 @@ def windows_watched(sim: Sim, start: datetime, end: datetime) -> list[str]:
             if missing:
                 out.append(f"window {period.id}: {missing} of {len(slots)} rounds not run")
             row = uow.session.get(WatchPeriod, period.id)
-            if period.end <= end and (row is None or row.reported_at is None):
+            if period.end < end and (row is None or row.reported_at is None):
                 out.append(f"window {period.id}: availability report not mailed")
     return out

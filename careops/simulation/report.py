@@ -66,14 +66,18 @@ def end_state(sim: Sim) -> dict[str, dict]:
                     .select_from(WeeklyMeeting)
                     .where(WeeklyMeeting.compiled_at.is_not(None))
                 ),
-                "submissions on time": s.scalar(select(func.sum(WeeklyMeeting.submitted_count))),
-                "expected": s.scalar(select(func.sum(WeeklyMeeting.expected_count))),
+                "submissions on time": s.scalar(
+                    select(func.coalesce(func.sum(WeeklyMeeting.submitted_count), 0))
+                ),
+                "expected": s.scalar(
+                    select(func.coalesce(func.sum(WeeklyMeeting.expected_count), 0))
+                ),
             },
             "holiday windows": {
                 "watched": s.scalar(
                     select(func.count()).select_from(WatchPeriod).where(WatchPeriod.rounds > 0)
                 ),
-                "rounds": s.scalar(select(func.sum(WatchPeriod.rounds))),
+                "rounds": s.scalar(select(func.coalesce(func.sum(WatchPeriod.rounds), 0))),
                 "reported": s.scalar(
                     select(func.count())
                     .select_from(WatchPeriod)
