@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import date, timedelta
-from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -45,12 +44,6 @@ def simulate(
         str | None,
         typer.Option(help="An empty database to fill (default: a temporary SQLite file)."),
     ] = None,
-    prefect_yaml_dir: Annotated[
-        Path | None,
-        typer.Option(
-            hidden=True, help="The folder of the prefect.yaml whose schedules are simulated."
-        ),
-    ] = None,
 ) -> None:
     """Run every scheduled process of prefect.yaml, at the times its schedules (and the exact-
     time wakeups) fire, for each day of a year on a frozen clock against a scratch database
@@ -74,7 +67,6 @@ def simulate(
         customers=customers,
         seed=seed,
         database_url=database_url,
-        root=prefect_yaml_dir,
     )
     for line in lines(outcome):
         console.print(line, highlight=False, markup=False, soft_wrap=True)

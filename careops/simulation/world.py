@@ -66,6 +66,7 @@ def scratch_settings(database_url: str, smtp_port: int) -> Iterator[None]:
         "CAREOPS_SMTP__HOST": "127.0.0.1",
         "CAREOPS_SMTP__PORT": str(smtp_port),
         "CAREOPS_SMTP__SECURITY": "none",
+        "CAREOPS_SMTP__USERNAME": "",
         "CAREOPS_SMTP__BACKOFF_SECONDS": "30",
     }
     saved = {k: os.environ.get(k) for k in wanted}

@@ -4,11 +4,9 @@ from __future__ import annotations
 
 import re
 
-import pytest
 from typer.testing import CliRunner
 
 from careops.cli.main import app
-from tests.conftest import PG_ADMIN_URL
 
 
 def _runs(output: str, process: str) -> int:
@@ -112,14 +110,8 @@ def test_runs_waiting_for_an_unpublished_calendar_year_are_listed_apart():
     )
 
 
-@pytest.mark.skipif(not PG_ADMIN_URL, reason="CAREOPS_TEST_DATABASE_URL not set")
-def test_a_week_on_postgresql(_postgres_url):
-    from sqlalchemy import text
-
-    from careops.db.engine import get_engine
-
-    with get_engine(_postgres_url).begin() as conn:  # the session database, emptied for us
-        conn.execute(text("TRUNCATE staff, customer, project RESTART IDENTITY CASCADE"))
+def test_a_week_on_postgresql(postgres_url):
+    """--database-url: an empty PostgreSQL database (the fixture's, emptied)."""
     result = CliRunner().invoke(
         app,
         [
@@ -131,9 +123,9 @@ def test_a_week_on_postgresql(_postgres_url):
             "--customers",
             "5",
             "--database-url",
-            _postgres_url,
+            postgres_url,
         ],
     )
     assert result.exit_code == 0, result.output
     assert "invariants hold" in result.output
-    assert _postgres_url not in result.output
+    assert postgres_url not in result.output
