@@ -77,3 +77,26 @@ def test_a_meeting_not_compiled_and_a_window_not_watched_are_violations(settings
     )
     assert windows[0] == "window 2026-qingming: 936 of 936 rounds not run"
     assert windows[1] == "window 2026-qingming: availability report not mailed"
+
+
+def test_a_callback_created_twice_for_the_same_day_is_a_violation(settings, uow):
+    sim = _sim(settings, uow)
+    w = World(uow)
+    project = w.project("P1", w.customer("C1"), date(2025, 12, 10))
+    with uow:
+        for seq in (3, 4):  # two rows for one call: the unique key does not catch it
+            uow.session.add(
+                Callback(
+                    project_id=project,
+                    anchor_date=date(2025, 12, 10),
+                    seq=seq,
+                    due_date=date(2026, 3, 10),
+                    month="2026-03",
+                    status=CallbackStatus.DONE,
+                    created_at=NOW,
+                )
+            )
+        uow.commit()
+    assert invariants.records_once(sim) == [
+        f"callback of project {project} due 2026-03-10 created 2 times"
+    ]
