@@ -129,3 +129,25 @@ def test_a_week_on_postgresql(postgres_url):
     assert result.exit_code == 0, result.output
     assert "invariants hold" in result.output
     assert postgres_url not in result.output
+
+
+def test_a_database_holding_data_is_refused(sqlite_only_url):
+    from careops.db.engine import get_engine
+    from careops.db.uow import UnitOfWork
+    from tests.support.factories import World
+
+    World(UnitOfWork(get_engine(sqlite_only_url))).customer("C1")
+    result = CliRunner().invoke(
+        app,
+        [
+            "simulate",
+            "--from",
+            "2026-06-01",
+            "--to",
+            "2026-06-01",
+            "--database-url",
+            sqlite_only_url,
+        ],
+    )
+    assert result.exit_code == 2
+    assert "the simulation database is not empty: give an empty one" in result.output
