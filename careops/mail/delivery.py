@@ -19,6 +19,7 @@ from typing import Any
 
 import aiosmtplib
 from sqlalchemy import Engine
+from sqlalchemy.exc import DBAPIError
 
 from careops import outbox
 from careops.addresses import usable_addresses
@@ -223,10 +224,21 @@ async def _deliver_pending(
             gave_up.extend(reason for _id, reason in unusable)
         return usable, claimed[-1].id
 
-    def record(result: DeliveryResult) -> None:
+    def mark(result: DeliveryResult) -> outbox.FailOutcome:
         if result.sent_ids:
             outbox.mark_sent(engine, result.sent_ids, now())
-        outcome = outbox.mark_failed(engine, result.failures, now(), backoff, smtp.max_attempts)
+        return outbox.mark_failed(engine, result.failures, now(), backoff, smtp.max_attempts)
+
+    def record(result: DeliveryResult) -> None:
+        try:
+            outcome = mark(result)
+        except DBAPIError as exc:
+            # The connection was lost (a restarted server, a terminated backend): the mail is
+            # sent, so record it over a fresh connection rather than leave it to be sent again
+            # once its lease expires (tests/chaos/test_pg_terminate.py). Marking is idempotent.
+            if not exc.connection_invalidated:
+                raise
+            outcome = mark(result)
         report.sent += len(result.sent_ids)
         report.failed += outcome.failed
         report.retry_later += outcome.retry_later

@@ -4,6 +4,7 @@ and a re-run completes: every callback and mail once."""
 
 from __future__ import annotations
 
+import sys
 import time
 from datetime import date, timedelta
 
@@ -12,10 +13,20 @@ from sqlalchemy import create_engine, func, insert, select, text
 from sqlalchemy.engine import make_url
 
 from careops.db.engine import get_engine, normalise_url
-from careops.db.models import Callback, OutboxMessage, Project
+from careops.db.models import Callback, OutboxMessage, OutboxStatus, Project
 from careops.db.uow import UnitOfWork
 from careops.demo import seed_demo
-from tests.chaos.conftest import CAREOPS, process_env, run, start
+from careops.mail.delivery import RECORD_EVERY
+from tests.chaos.conftest import (
+    CAREOPS,
+    outbox_rows,
+    process_env,
+    received_ids,
+    run,
+    start,
+    wait_for,
+)
+from tests.integration.test_delivery import _enqueue
 from tests.support.smtp import SmtpSink
 
 pytestmark = pytest.mark.chaos
@@ -56,7 +67,7 @@ class Terminator:
         with self.engine.connect() as conn:
             rows = conn.execute(
                 text(
-                    "SELECT pid, left(query, 60) FROM pg_stat_activity WHERE application_name = :a"
+                    "SELECT pid, left(query, 120) FROM pg_stat_activity WHERE application_name = :a"
                     " AND datname = current_database() AND backend_xid IS NOT NULL"
                 ),
                 {"a": APP},
@@ -124,3 +135,52 @@ def test_a_terminated_backend_mid_planning_rolls_back_and_a_rerun_completes(post
         )
     assert mails == assignees  # one call list per assignee, nothing twice
     assert f"{MONTH}: 0 created" in again.stdout
+
+
+def test_a_terminated_backend_mid_delivery_and_the_relay_carries_on(postgres_url, tmp_path):
+    """The relay's backend is terminated while it claims or records a batch: the relay logs
+    the fault once, reconnects and delivers everything; what it had sent but not recorded goes
+    out once more after the lease, with the same Message-ID (see test_kill_delivery)."""
+    engine = get_engine(postgres_url)
+    _enqueue(engine, 300)
+    sink = SmtpSink(delay=0.02).start()
+    env = process_env(
+        postgres_url, sink, smtp__lease_seconds="3", smtp__relay_interval_seconds="0.2"
+    )
+    env["PGAPPNAME"] = APP
+    killer = Terminator(postgres_url)
+    log = tmp_path / "relay.log"
+    relay = start([sys.executable, "-m", "careops.mail.relay"], env, log)
+    try:
+        wait_for(lambda: len(sink.messages) >= 50, 60, "the first mail")
+        began = time.monotonic()
+        while not killer.strike() and time.monotonic() - began < 30:
+            pass  # as fast as pg_stat_activity answers: the relay's writes take milliseconds
+        at = len(sink.messages)
+        recorded = {m for _k, m, s, _a in outbox_rows(engine) if s == OutboxStatus.SENT}
+        took = wait_for(
+            lambda: all(s == OutboxStatus.SENT for *_x, s, _a in outbox_rows(engine)),
+            90,
+            "every mail sent after the fault",
+        )
+        alive = relay.poll() is None
+    finally:
+        relay.terminate()
+        relay.wait(timeout=10)
+        sink.stop()
+        killer.engine.dispose()
+    got = received_ids(sink)
+    twice = {m for m, n in got.items() if n > 1}
+    text_ = log.read_text()
+    print(
+        f"\n[chaos pg_terminate_backend] relay: backend terminated in {killer.killed!r} with "
+        f"{at} of 300 received; all sent {took:.1f} s later; SMTP-level duplicates {len(twice)}"
+    )
+    assert killer.killed, "no write of the relay was interrupted"
+    assert alive  # the relay outlives a database fault
+    assert set(got) == {m for _k, m, _s, _a in outbox_rows(engine)} and max(got.values()) <= 2
+    assert not twice & recorded and len(twice) <= 2 * RECORD_EVERY
+    if any("sent_at" in query for query in killer.killed):  # recording what was sent
+        assert not twice  # recorded again over a fresh connection, not sent again
+    faults = text_.count("cannot read the outbox")  # a claim that failed: logged once
+    assert faults <= 1 and (faults == 0 or "database reachable again" in text_)
