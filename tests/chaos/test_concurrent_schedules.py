@@ -31,11 +31,7 @@ from tests.chaos.conftest import received_ids
 from tests.chaos.scheduled import SCENARIOS, Scenario, scheduled_deployments
 from tests.conftest import PG_ADMIN_URL, _empty_tables, _point_settings
 
-pytestmark = [
-    pytest.mark.chaos,
-    pytest.mark.skipif(not PG_ADMIN_URL, reason="CAREOPS_TEST_DATABASE_URL is not set"),
-    pytest.mark.usefixtures("prefect"),
-]
+pytestmark = pytest.mark.chaos
 
 
 @pytest.fixture
@@ -174,6 +170,8 @@ def wakeups(monkeypatch) -> Counter:
     return asked
 
 
+@pytest.mark.skipif(not PG_ADMIN_URL, reason="CAREOPS_TEST_DATABASE_URL is not set")
+@pytest.mark.usefixtures("prefect")
 @pytest.mark.parametrize("deployment", scheduled_deployments())
 def test_two_runs_at_once_leave_what_one_run_leaves(
     deployment, pg_settings, smtp, wakeups, monkeypatch
