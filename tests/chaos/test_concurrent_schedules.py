@@ -48,8 +48,8 @@ def freeze(monkeypatch: pytest.MonkeyPatch, clock: FrozenClock) -> None:
         importlib.import_module(f"flows.{info.name}")
     real_now, real_today = careops.clock.utcnow, careops.clock.local_today
 
-    def local_today(tz, clock_=None):
-        return (clock_ or clock)().astimezone(tz).date()
+    def local_today(tz, clock=clock):  # careops.clock.local_today's signature
+        return clock().astimezone(tz).date()
 
     for name, module in list(sys.modules.items()):
         if module is None or not name.startswith(("careops", "flows", "tasks")):
