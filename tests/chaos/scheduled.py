@@ -198,6 +198,8 @@ SCENARIOS: dict[str, Scenario] = {
     "needs-summary": Scenario(
         at("2027-01-06T09:00"), _campaign, _flow("flows.needs_summary", "needs_summary")
     ),
+    # the daily health check on the harness: its problems are mailed once a day each
+    "doctor": Scenario(at("2026-12-01T07:30"), _nothing, _flow("flows.doctor", "doctor")),
     # the weekly safety sweep in December: 2027's calendar is missing, ops are told once
     "holiday-watch": Scenario(
         at("2026-12-01T09:00"), _nothing, _flow("flows.holiday_watch", "holiday_watch")
