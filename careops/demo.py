@@ -52,8 +52,11 @@ class DemoSummary:
     without_cs_owner: int
 
 
-def seed_demo(uow: UnitOfWork, *, today: date, seed: int = 20261123) -> DemoSummary | None:
-    """Insert the demo data set; None (and nothing written) if the database holds any data."""
+def seed_demo(
+    uow: UnitOfWork, *, today: date, seed: int = 20261123, customers: int = CUSTOMERS
+) -> DemoSummary | None:
+    """Insert the demo data set (`customers`, twice as many projects); None (and nothing
+    written) if the database holds any data."""
     rng = random.Random(seed)
     fake = Faker("zh_CN")
     fake.seed_instance(seed)
@@ -66,7 +69,7 @@ def seed_demo(uow: UnitOfWork, *, today: date, seed: int = 20261123) -> DemoSumm
         staff = _staff(fake, rng)
         session.execute(insert(Staff), staff)
         ids = dict(session.execute(select(Staff.code, Staff.id)).tuples().all())
-        customers = _customers(fake, rng)
+        customers = _customers(fake, rng, customers)
         session.execute(insert(Customer), customers)
         customer_ids = dict(session.execute(select(Customer.code, Customer.id)).tuples().all())
         projects = _projects(rng, today, staff, ids, customers, customer_ids)
@@ -103,9 +106,9 @@ def _staff(fake: Faker, rng: random.Random) -> list[dict]:
     return rows
 
 
-def _customers(fake: Faker, rng: random.Random) -> list[dict]:
+def _customers(fake: Faker, rng: random.Random, count: int) -> list[dict]:
     rows = []
-    for n in range(1, CUSTOMERS + 1):
+    for n in range(1, count + 1):
         code = f"C{n:04d}"
         rows.append(
             {
@@ -144,7 +147,7 @@ def _projects(
     ts_contacts = codes(Department.TS)
     # every customer has a project; the other half go to random customers
     owners = [c["code"] for c in customers]
-    owners += [rng.choice(owners) for _ in range(PROJECTS - len(owners))]
+    owners += [rng.choice(owners) for _ in range(len(owners) * PROJECTS // CUSTOMERS - len(owners))]
     rows = []
     for n, customer_code in enumerate(owners, start=1):
         delivered = today - timedelta(days=rng.randint(1, 3 * 365))

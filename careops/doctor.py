@@ -89,16 +89,23 @@ def check_smtp(settings: Settings) -> Check:
     return Check("smtp", Status.OK, f"{smtp.host}:{smtp.port} answers ({', '.join(steps)})")
 
 
-def check_calendar(today: date) -> Check:
+def check_calendar(today: date, days_ahead: int = CALENDAR_DAYS_AHEAD) -> Check:
+    """Every calendar year `careops.rules.calendar_years.years_needed` asks for is published."""
     from careops.bootstrap import get_calendar
+    from careops.rules.calendar_years import years_needed
 
     calendar = get_calendar()
-    last = today + timedelta(days=CALENDAR_DAYS_AHEAD)
-    wanted = sorted({today.year, last.year} | ({today.year + 1} if today.month >= 11 else set()))
-    missing = [year for year in wanted if not calendar.is_published(year)]
+    last = today + timedelta(days=days_ahead)
+    needed = years_needed(today, days_ahead)
+    wanted = [n.year for n in needed]
+    missing = [n for n in needed if not calendar.is_published(n.year)]
     if missing:
-        files = ", ".join(f"config/calendar/{y}.toml" for y in missing)
-        return Check("calendar", Status.FAIL, f"working days unknown for {missing}: add {files} "
+        files = ", ".join(f"config/calendar/{n.year}.toml" for n in missing)
+        why = "; ".join(
+            f"{n.year}: next year's calendar is due from 1 November" if n.reason == "next year"
+            else f"{n.year}: dates up to {last} need it" for n in missing)
+        return Check("calendar", Status.FAIL, f"working days unknown for "
+                     f"{[n.year for n in missing]} ({why}): add {files} "
                      "from the State Council's notice (config/calendar/README.md)")
     return Check("calendar", Status.OK, f"working days known through {last} ({wanted})")
 

@@ -3,7 +3,9 @@
 Figures of the month just ended from every process careops runs: callbacks planned / reached /
 not reached / declined / missed and mean satisfaction by CS person (R1), faults by severity
 with median and worst hours to file, resolve and analyse and the chases sent (R5), cases by
-kind with deadlines met and breaches, by channel and department (R6); each table states its
+kind with deadlines met and breaches, by channel and department (R6), the weekly-report
+submission rate (R4), and the availability of every holiday period that ended in the month
+(R3: per period and site, the figures of its availability report); each table states its
 basis. Mailed to the GM, the BIZ head and the CS head (fallbacks in settings) with two charts
 inline and the XLSX attached, once per month and language; published as the artifact
 `monthly-report-YYYY-MM`. Runs after close-callback-month (00:30), and closes a finished month

@@ -22,6 +22,9 @@ from tasks.artifacts import markdown_table, publish_markdown
 def report_markdown(report: MonthlyReport) -> str:
     parts = [f"# {report.month}", ""]
     for section in report.sections:
+        if section.empty and not section.rows:
+            parts += [html.escape(section.empty), ""]
+            continue
         rows = [{h: html.escape("–" if v is None else str(v)) for h, v in
                  zip(section.headers, row, strict=True)} for row in section.rows]
         parts += [f"## {section.title}", "", f"_{section.basis}_", "", markdown_table(rows)]

@@ -8,6 +8,7 @@ traceback goes to `careops-cli.log` in `log_dir` (default var/log), never to the
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import os
 import sys
 import tempfile
@@ -32,6 +33,11 @@ EXIT_BAD_INPUT = 2
 EXIT_DB_FAULT = 3
 EXIT_UNEXPECTED = 1
 LOG_NAME = "careops-cli.log"
+
+# psycopg logs a lost connection's clean-up ("error ignored terminating <psycopg.Pipeline
+# [BAD]>: the connection is lost") besides raising; with no handler Python prints it on the
+# terminal as a second line before the database fault's one (tests/chaos/test_pg_terminate.py).
+logging.getLogger("psycopg").addHandler(logging.NullHandler())
 
 
 class CareopsGroup(TyperGroup):

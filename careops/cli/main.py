@@ -16,6 +16,7 @@ from careops.cli import (  # noqa: F401 - holidays adds `preview holiday-windows
     imports,
     outbox,
     reports,
+    simulate,
     stack,
     survey,
     watch,
@@ -38,6 +39,7 @@ app.add_typer(stack.app, name="stack")
 app.add_typer(faults.app, name="fault")
 app.add_typer(outbox.app, name="outbox")
 app.command()(doctor)
+app.command()(simulate.simulate)
 app.add_typer(cases.app, name="case")
 app.add_typer(reports.app, name="report")
 app.add_typer(weekly.app, name="weekly")

@@ -36,6 +36,9 @@ def monthly(
         the_month = Month.parse(month) if month else Month.of(local_today(s.tz)).previous()
         report = build_report(UnitOfWork(), the_month, s.tz, utcnow(), locale)
         for section in report.sections:
+            if section.empty and not section.rows:
+                console.print(section.empty, highlight=False)
+                continue
             table = Table(*section.headers, title=section.title, caption=section.basis)
             for row in section.rows:
                 table.add_row(*("–" if v is None else str(v) for v in row))

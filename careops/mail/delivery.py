@@ -19,6 +19,7 @@ from typing import Any
 
 import aiosmtplib
 from sqlalchemy import Engine
+from sqlalchemy.exc import DBAPIError
 
 from careops import outbox
 from careops.addresses import usable_addresses
@@ -38,6 +39,10 @@ _CONNECTION_ERRORS = (
     OSError,  # ConnectionRefusedError, TimeoutError, ssl errors ...
 )
 _MAX_ERRORS = 20
+# Sent mail is recorded every RECORD_EVERY messages (in a thread, while the next ones go out):
+# a deliverer killed mid-batch has sent at most about twice this many unrecorded, which the
+# next deliverer sends again once their lease expires (tests/chaos/test_kill_delivery.py).
+RECORD_EVERY = 50
 
 
 @dataclass(frozen=True)
@@ -198,8 +203,9 @@ def deliver_pending(
 async def _deliver_pending(
     engine: Engine, smtp: SmtpSettings, now: Clock, batch: int, max_batches: int | None
 ) -> DeliveryReport:
-    """Pipelined: while batch k is on the wire, batch k+1 is claimed and batch k-1 recorded
-    (in threads), so the database work hides behind the SMTP work."""
+    """Pipelined: while batch k is on the wire, batch k+1 is claimed (in a thread), and what
+    was sent is recorded every RECORD_EVERY messages (in a thread, while the next ones are on
+    the wire), so the database work hides behind the SMTP work."""
     report = DeliveryReport()
     lease = timedelta(seconds=smtp.lease_seconds)
     backoff = timedelta(seconds=smtp.backoff_seconds)
@@ -218,10 +224,21 @@ async def _deliver_pending(
             gave_up.extend(reason for _id, reason in unusable)
         return usable, claimed[-1].id
 
-    def record(result: DeliveryResult) -> None:
+    def mark(result: DeliveryResult) -> outbox.FailOutcome:
         if result.sent_ids:
             outbox.mark_sent(engine, result.sent_ids, now())
-        outcome = outbox.mark_failed(engine, result.failures, now(), backoff, smtp.max_attempts)
+        return outbox.mark_failed(engine, result.failures, now(), backoff, smtp.max_attempts)
+
+    def record(result: DeliveryResult) -> None:
+        try:
+            outcome = mark(result)
+        except DBAPIError as exc:
+            # The connection was lost (a restarted server, a terminated backend): the mail is
+            # sent, so record it over a fresh connection rather than leave it to be sent again
+            # once its lease expires (tests/chaos/test_pg_terminate.py). Marking is idempotent.
+            if not exc.connection_invalidated:
+                raise
+            outcome = mark(result)
         report.sent += len(result.sent_ids)
         report.failed += outcome.failed
         report.retry_later += outcome.retry_later
@@ -231,6 +248,25 @@ async def _deliver_pending(
 
     pool = SmtpPool(smtp)
     recording: asyncio.Future[None] | None = None
+
+    async def record_soon(result: DeliveryResult) -> None:
+        nonlocal recording
+        if recording is not None:
+            await recording
+        recording = asyncio.ensure_future(asyncio.to_thread(record, result))
+
+    async def send(claimed: list[Claimed]) -> str | None:
+        """Send a batch, recording every RECORD_EVERY messages; why the server is down."""
+        for start in range(0, len(claimed), RECORD_EVERY):
+            result = await pool.deliver(claimed[start : start + RECORD_EVERY])
+            if result.unreachable:  # the rest of the batch waits for the next run
+                rest = claimed[start + RECORD_EVERY :]
+                result.failures.extend((m.id, result.unreachable) for m in rest)
+            await record_soon(result)
+            if result.unreachable:
+                return result.unreachable
+        return None
+
     try:
         claimed, last_id = await asyncio.to_thread(claim, 0)
         batches = 0
@@ -239,15 +275,14 @@ async def _deliver_pending(
             prefetch = None
             if max_batches is None or batches < max_batches:
                 prefetch = asyncio.ensure_future(asyncio.to_thread(claim, last_id))
-            result = await pool.deliver(claimed)
+            unreachable = await send(claimed)
             claimed, last_id = await prefetch if prefetch is not None else ([], None)
-            if result.unreachable:  # stop; what was claimed ahead waits for the next run too
-                report.unreachable = result.unreachable
-                result.failures.extend((m.id, result.unreachable) for m in claimed)
+            if unreachable:  # stop; what was claimed ahead waits for the next run too
+                report.unreachable = unreachable
+                await record_soon(
+                    DeliveryResult([], [(m.id, unreachable) for m in claimed], unreachable)
+                )
                 claimed, last_id = [], None
-            if recording is not None:
-                await recording
-            recording = asyncio.ensure_future(asyncio.to_thread(record, result))
     finally:
         if recording is not None:
             await recording

@@ -61,6 +61,8 @@ def relay_once(
     if state.database_error:
         log.info("outbox relay: database reachable again")
         state.database_error = None
+    if not (report.unreachable or report.sent or report.retry_later or report.failed):
+        return report  # nothing was due (e.g. all waiting out their backoff): SMTP not asked
     if report.unreachable and report.unreachable != state.unreachable:
         log.warning("outbox relay: SMTP unreachable (%s); mail waits in the outbox",
                     report.unreachable)

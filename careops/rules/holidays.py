@@ -151,6 +151,21 @@ def periods_starting_in(
     return out
 
 
+def periods_ending_in(
+    first: date, last: date, cal: WorkCalendar, tz: ZoneInfo,
+    watched: tuple[str, ...] = DEFAULT_HOLIDAYS,
+) -> list[HolidayPeriod]:
+    """Every holiday period whose last day falls in `first`..`last` (a month), in order: one
+    spanning a month end belongs to the month it ended in. Raises UnknownCalendarYear when a
+    year the search needs is not published."""
+    out: dict[str, HolidayPeriod] = {}
+    for year in range(first.year - 1, last.year + 1):  # a run may begin the year before
+        for period in periods_starting_in(year, cal, tz, watched):
+            if first <= period.last_day <= last:
+                out.setdefault(period.id, period)
+    return sorted(out.values(), key=lambda p: p.first_day)
+
+
 def period_by_id(
     period_id: str, cal: WorkCalendar, tz: ZoneInfo, watched: tuple[str, ...] = DEFAULT_HOLIDAYS
 ) -> HolidayPeriod:

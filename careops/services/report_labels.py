@@ -1,4 +1,4 @@
-"""The words of the R7 monthly report (tables, bases, charts) in zh_CN and en."""
+"""The words of the R7 monthly report (tables, bases, charts, holiday periods) in zh_CN and en."""
 
 from __future__ import annotations
 
@@ -47,7 +47,32 @@ LABELS: dict[str, dict] = {
                                 "请假）和按时提交人数统计；合计为提交总数除以应交总数。"},
         },
         "charts": {"callbacks": "回访完成率（按客服人员）", "cases": "按期答复率（按类型）"},
-        "not_yet": ["节假日网站可用率（R3）将在该流程上线后纳入本报告。"],
+        "holiday": {
+            "names": {"spring-festival": "春节", "national-day": "国庆节", "new-year": "元旦",
+                      "may-day": "劳动节", "mid-autumn": "中秋节", "qingming": "清明节",
+                      "dragon-boat": "端午节"},
+            "period": "{year}年{names}", "separator": "、", "window": "{start} → {end}",
+            "summary": {
+                "title": "节假日网站可用率",
+                "headers": ["节假日期间", "值守窗口", "值守网站", "检查轮次", "正常轮次",
+                            "可用率%", "故障次数", "停机时长(分钟)", "告警", "提醒"],
+                "basis": "口径：最后一天在本月的节假日期间（跨月的期间计入其结束的月份），"
+                         "数据与节假日可用率报告相同：值守窗口内每 {every} 分钟一轮的值守检查，"
+                         "按检查时间归入窗口，不含临时检查；值守网站：窗口内有值守检查的网站；"
+                         "可用率 = 正常轮次 ÷ 检查轮次；"
+                         "停机时长 = 失败轮次 × {every} 分钟；故障：连续失败达到告警阈值；"
+                         "告警：每次故障发出的首次告警（合并告警按网站计），提醒另计。"},
+            "sites": {
+                "title": "{period}各网站可用率",
+                "headers": ["网站", "客户", "项目", "检查轮次", "正常轮次", "可用率%",
+                            "停机时长(分钟)", "故障次数"],
+                "basis": "口径：值守窗口 {window} 内的值守检查，按检查时间计，每 {every} 分钟"
+                         "一轮；可用率 = 正常轮次 ÷ 检查轮次，合计按所有网站的轮次计；"
+                         "停机时长 = 失败轮次 × {every} 分钟。"},
+            "none": "节假日网站可用率：{month}没有结束的节假日期间。",
+            "unknown_year": "节假日网站可用率：{year} 年的工作日历尚未发布，"
+                            "无法确定{month}结束的节假日期间。",
+        },
     },
     "en": {
         "file": "supervision-report",
@@ -84,7 +109,37 @@ LABELS: dict[str, dict] = {
         },
         "charts": {"callbacks": "Callbacks done % by CS person",
                    "cases": "Answered in time % by kind"},
-        "not_yet": ["Holiday availability (R3) joins this report when that process is in "
-                    "careops."],
+        "holiday": {
+            "names": {"spring-festival": "Spring Festival", "national-day": "National Day",
+                      "new-year": "New Year's Day", "may-day": "May Day",
+                      "mid-autumn": "Mid-Autumn Festival", "qingming": "Qingming Festival",
+                      "dragon-boat": "Dragon Boat Festival"},
+            "period": "{names} {year}", "separator": ", ", "window": "{start} → {end}",
+            "summary": {
+                "title": "Holiday availability",
+                "headers": ["holiday period", "watch window", "sites watched", "checks", "up",
+                            "up %", "incidents", "downtime min", "alerts", "reminders"],
+                "basis": "Basis: holiday periods whose last day is in the month (one spanning "
+                         "a month end counts in the month it ended), figures as in the holiday "
+                         "availability report: the watch's checks every {every} minutes inside "
+                         "the watch window, by check time, ad-hoc checks left out; sites "
+                         "watched = sites with a watch check in the window; up % = "
+                         "rounds up / rounds checked; downtime = failed rounds × {every} "
+                         "minutes; an incident = failures reaching the alert threshold; alerts "
+                         "= the first alert of each incident (a grouped alert counted per "
+                         "site), reminders apart."},
+            "sites": {
+                "title": "{period} by site",
+                "headers": ["site", "customer", "project", "checks", "up", "up %",
+                            "downtime min", "incidents"],
+                "basis": "Basis: the watch's checks inside the watch window {window}, by check "
+                         "time, a round every {every} minutes; up % = rounds up / rounds "
+                         "checked, the total over every site's rounds; downtime = failed "
+                         "rounds × {every} minutes."},
+            "none": "Holiday availability: no holiday period ended in {month}.",
+            "unknown_year": "Holiday availability: the {year} working-day calendar is not "
+                            "published yet, so the holiday periods ending in {month} are not "
+                            "known.",
+        },
     },
 }

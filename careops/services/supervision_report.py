@@ -1,10 +1,11 @@
 """R7 monthly service supervision report: the figures of a month, its XLSX and its mail.
 
-Built from the processes careops runs today — callbacks (R1), faults (R5), cases (R6) and the
-weekly-report submission rate (R4); holiday availability (R3) joins when that process lands.
-Each table states its basis. The mail goes to the GM, the BIZ head and the
-CS head (fallback addresses in settings), in each one's language, with two charts inline and
-the XLSX attached; queued once per month and language.
+Built from the processes careops runs — callbacks (R1), faults (R5), cases (R6), the
+weekly-report submission rate (R4) and the holiday availability of the holiday periods that
+ended in the month (R3, services/holiday_availability.py). Each table states its basis. The
+mail goes to the GM, the BIZ head and the CS head (fallback addresses in settings), in each
+one's language, with two charts inline and the XLSX attached; queued once per month and
+language.
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ from careops.rules import supervision as figures
 from careops.rules.cases import CaseKind
 from careops.services.case_archive import case_facts
 from careops.services.case_notices import heads
+from careops.services.holiday_availability import WatchSource, holiday_tables
 from careops.services.report_labels import LABELS
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -42,6 +44,7 @@ class Section:
     basis: str
     headers: list[str]
     rows: list[list]
+    empty: str | None = None  # one line shown instead of the table when there are no rows
 
 
 @dataclass
@@ -95,8 +98,9 @@ def _meeting_facts(session: Session, month: Month) -> list[figures.MeetingFact]:
 
 
 def build_report(uow: UnitOfWork, month: Month, tz: ZoneInfo, now: datetime,
-                 locale: str = "zh_CN") -> MonthlyReport:
-    """The month's figures in `locale` (zh_CN or en)."""
+                 locale: str = "zh_CN", *, watch: WatchSource | None = None) -> MonthlyReport:
+    """The month's figures in `locale` (zh_CN or en); `watch`: R3's calendar, holidays and
+    round interval (default: the settings')."""
     words = LABELS[locale if locale in LABELS else "zh_CN"]
     report = MonthlyReport(str(month), locale, now)
     start, end = month_bounds(month, tz)
@@ -124,7 +128,10 @@ def build_report(uow: UnitOfWork, month: Month, tz: ZoneInfo, now: datetime,
                       ("weekly", weekly_rows)):
         text = words["sections"][key]
         report.sections.append(Section(key, text["title"], text["basis"], text["headers"], rows))
-    report.notes = list(words["not_yet"])
+    report.sections += [Section(t.key, t.title, t.basis, t.headers, t.rows, t.empty)
+                        for t in holiday_tables(uow, month, tz, locale, words, name["total"],
+                                                watch or WatchSource.from_settings())]
+    report.notes = list(words.get("not_yet", []))
     people = [r for r in cb_rows[:-1]]
     report.charts.append(BarChart(words["charts"]["callbacks"], [r[0] for r in people],
                                   [r[7] for r in people], y_label="%", y_max=100,
@@ -144,6 +151,9 @@ def xlsx_bytes(report: MonthlyReport) -> bytes:
     book.remove(book.active)
     for section in report.sections:
         sheet = book.create_sheet(section.title[:31])
+        if section.empty and not section.rows:
+            sheet.append([section.empty])
+            continue
         sheet.append([section.basis])
         sheet.append(section.headers)
         for cell in sheet[2]:

@@ -38,7 +38,8 @@ class SiteAvailability:
     checks: int = 0
     up: int = 0
     downtime_minutes: int = 0
-    incidents: list[dict] = field(default_factory=list)  # started_at, ended_at, minutes, error
+    # started_at, ended_at, minutes, error, reminders; every incident was alerted once
+    incidents: list[dict] = field(default_factory=list)
     p50: int | None = None
     p95: int | None = None
     p99: int | None = None
@@ -120,7 +121,7 @@ def build_report(uow: UnitOfWork, period: HolidayPeriod, interval_minutes: int
                     "started_at": incident.started_at, "ended_at": end,
                     "minutes": round((end - incident.started_at) / timedelta(minutes=1)),
                     "still_down_at_end": incident.ended_at is None or end >= period.end,
-                    "error": incident.last_error})
+                    "error": incident.last_error, "reminders": incident.reminders})
             out.append(item)
     customers: dict[str, CustomerAvailability] = {}
     for s in out:

@@ -12,7 +12,13 @@ from typer.testing import CliRunner
 from careops.db.uow import UnitOfWork
 from careops.mail.delivery import deliver_pending
 from flows.monthly_report import MonthlyReportParams, monthly_report
-from tests.integration.test_monthly_report import _callbacks, _cases, _faults, _world
+from tests.integration.test_monthly_report import (
+    _callbacks,
+    _cases,
+    _faults,
+    _world,
+    watch_holidays,
+)
 
 runner = CliRunner()
 
@@ -47,6 +53,7 @@ def test_flow_mails_once_and_publishes_the_artifact(november, smtp):
     text = _artifact("monthly-report-2026-11")
     assert "口径" in text and "| =1+1 | 2 | 0 | 0 | 1 | 1 | 0 | 50.0 | – |" in text  # open→missed
     assert "| 合计 | 6 | 3 | 1 | 1 | 1 | 0 | 60.0 |" in text
+    assert "节假日网站可用率：2026年11月没有结束的节假日期间。" in text  # one line, no table
 
 
 def test_cli_prints_writes_and_sends(november, smtp, tmp_path):
@@ -56,9 +63,26 @@ def test_cli_prints_writes_and_sends(november, smtp, tmp_path):
                               "--xlsx", str(tmp_path / "r.xlsx")])
     assert out.exit_code == 0, out.output
     assert "Callbacks" in out.output and "66.7" in out.output
+    assert "Holiday availability: no holiday period ended in Nov 2026." in out.output
     assert load_workbook(tmp_path / "r.xlsx")["Cases"]["H6"].value == 60.0
     assert not smtp.messages
     sent = runner.invoke(app, ["report", "monthly", "--month", "2026-11", "--send"])
     assert sent.exit_code == 0 and "1 mail(s) sent" in sent.output, sent.output
     bad = runner.invoke(app, ["report", "monthly", "--month", "2026-13"])
     assert bad.exit_code == 2 and "not of the form YYYY-MM" in bad.output
+
+
+def test_cli_prints_and_writes_the_holiday_periods_of_the_month(sqlite_settings, smtp, tmp_path):
+    from careops.cli.main import app
+
+    watch_holidays(UnitOfWork(), sqlite_settings)
+    out = runner.invoke(app, ["report", "monthly", "--month", "2026-10", "--locale", "en",
+                              "--xlsx", str(tmp_path / "october.xlsx")])
+    assert out.exit_code == 0, out.output
+    assert "National Day 2026 by site" in out.output and "62.5" in out.output
+    book = load_workbook(tmp_path / "october.xlsx")
+    assert [c.value for c in book["Holiday availability"][3]] == [
+        "National Day 2026", "30 Sep 2026 18:00 → 7 Oct 2026 24:00", 2, 48, 30, 62.5, 1, 90, 1, 1]
+    sites = book["National Day 2026 by site"]
+    assert [c.value for c in sites[2]][:3] == ["site", "customer", "project"]
+    assert [c.value for c in sites[5]] == ["Total", None, None, 48, 30, 62.5, 90, 1]

@@ -138,7 +138,12 @@ def test_flow_runs_keep_no_secret(secret_settings, authenticating_smtp, monkeypa
     get_settings.cache_clear()
     refused = deliver_outbox(return_state=True)
     assert refused.is_failed() and "refused login" in refused.message
-    run_ids = [planned.state_details.flow_run_id, refused.state_details.flow_run_id]
+    from flows.doctor import doctor  # its artifact and mail show the database and SMTP checks
+
+    checked = doctor(return_state=True)
+    assert checked.name == "Problems found" and "smtp" in checked.message
+    run_ids = [planned.state_details.flow_run_id, refused.state_details.flow_run_id,
+               checked.state_details.flow_run_id]
 
     async def everything() -> str:
         async with get_client() as client:
@@ -151,7 +156,7 @@ def test_flow_runs_keep_no_secret(secret_settings, authenticating_smtp, monkeypa
             )
         texts = [str(r.parameters) + str(r.state.message) for r in runs]
         texts += [log.message for log in logs] + [str(a.data) for a in artifacts]
-        assert len(runs) == 2 and logs and artifacts
+        assert len(runs) == 3 and logs and artifacts
         return "\n".join(texts)
 
     from prefect.logging.handlers import APILogHandler
@@ -159,4 +164,6 @@ def test_flow_runs_keep_no_secret(secret_settings, authenticating_smtp, monkeypa
     APILogHandler().flush()  # the logs go to the API in batches
     collected = asyncio.run(everything())
     assert "refused login as 'careops'" in collected
-    _clean(collected + str(planned.message) + str(refused.message), "Prefect runs and logs")
+    assert "| database | ok |" in collected  # the doctor's artifact
+    _clean(collected + str(planned.message) + str(refused.message) + str(checked.message),
+           "Prefect runs and logs")

@@ -1,4 +1,5 @@
-"""R7 monthly supervision report: figures against a hand-counted November 2026, mail from SMTP."""
+"""R7 monthly supervision report: figures against a hand-counted November 2026 (and October's
+holiday availability), mail from SMTP."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from datetime import date, timedelta
 import pytest
 from openpyxl import load_workbook
 
+from careops.calendar import WorkCalendar
 from careops.clock import FrozenClock
 from careops.db.case_models import CaseStatistic
 from careops.db.fault_models import Fault, FaultEvent
@@ -22,10 +24,16 @@ from careops.db.models import (
 from careops.mail.delivery import deliver_pending
 from careops.months import Month
 from careops.rules.cases import CaseKind, Channel, Opinion
+from careops.rules.holidays import period_by_id
 from careops.services import cases as service
 from careops.services.case_notices import CaseEnv
+from careops.services.site_watch import close_period, record_round
 from careops.services.supervision_report import build_report, queue_report_mails
+from careops.services.watch_adhoc import record_adhoc
+from tasks.reports import report_markdown
 from tests.integration.case_world import CS_HEAD, GM, SH, at, build_world, intake
+from tests.integration.watch_world import DOWN, OK, PERIOD, build_watch, slot
+from tests.integration.watch_world import env as watch_env
 from tests.support.factories import World
 
 NOV = Month(2026, 11)
@@ -192,7 +200,7 @@ def test_the_mail_has_charts_inline_and_the_xlsx_attached_once(november, setting
     assert len(images) == 2
     for part in images:
         assert f"cid:{part['Content-ID'].strip('<>')}" in html
-    assert "口径" in html and "节假日网站可用率" in html  # what is not in careops yet is named
+    assert "口径" in html and "节假日网站可用率：2026年11月没有结束的节假日期间。" in html
     xlsx = next(p for p in mail.message.iter_attachments() if p.get_filename().endswith("xlsx"))
     assert xlsx.get_filename() == "服务监督月报-2026-11.xlsx"
     book = load_workbook(io.BytesIO(xlsx.get_content()))
@@ -201,3 +209,155 @@ def test_the_mail_has_charts_inline_and_the_xlsx_attached_once(november, setting
     assert (cell.value, cell.data_type) == ("=1+1", "s")  # text, never a formula
     assert [c.value for c in sheet[5]] == ["合计", 6, 2, 1, 1, 1, 1, 66.7, 4]
     assert book["投诉咨询建议"]["H6"].value == 60.0
+
+
+# --- holiday availability (R3): hand-counted National Day 2026 and Mid-Autumn 2026 ---------
+OCT, SEP = Month(2026, 10), Month(2026, 9)
+MID_AUTUMN = period_by_id("2026-mid-autumn", WorkCalendar(), SH)
+OCT_ROWS = [  # sorted by customer name, then URL, as the R3 report sorts them
+    ["https://site1.example.cn", "乙公司", "PB 项目PB", 24, 6, 25.0, 90, 1],
+    ["https://site0.example.cn", "甲公司", "PA 项目PA", 24, 24, 100.0, 0, 0],
+    ["合计", "", "", 48, 30, 62.5, 90, 1],
+]
+OCT_SUMMARY = [
+    "2026年国庆节",
+    "2026年9月30日 18:00 → 2026年10月7日 24:00",
+    2,
+    48,
+    30,
+    62.5,
+    1,
+    90,
+    1,
+    1,
+]
+
+
+def watch_holidays(uow, settings) -> None:
+    """Two sites watched over National Day 2026 (24 rounds of 5 min from 30 Sep 18:00): site0
+    up throughout; site1 down in rounds 3-20 (18 rounds = 90 min), alerted at round 5 (the 3rd
+    failure), reminded once at round 17 (60 min later), recovered at round 21. Ad-hoc checks
+    (inside and before the window) and Mid-Autumn's rounds (2 checks, 1 up: September's) must
+    not count in October."""
+    a, b = build_watch(uow, sites=2)
+    watch = watch_env(settings)
+    ma = [MID_AUTUMN.start, MID_AUTUMN.start + timedelta(minutes=5)]
+    record_round(uow, watch, MID_AUTUMN, ma[0], {a: OK}, ma[0])
+    record_round(uow, watch, MID_AUTUMN, ma[1], {a: DOWN}, ma[1])
+    close_period(uow, MID_AUTUMN)
+    record_adhoc(uow, {a: DOWN}, PERIOD.start - timedelta(hours=1))
+    for n in range(24):
+        record_round(uow, watch, PERIOD, slot(n), {a: OK, b: DOWN if 3 <= n <= 20 else OK}, slot(n))
+        if n == 1:
+            record_adhoc(uow, {b: DOWN, a: DOWN}, slot(1) + timedelta(minutes=2))
+    close_period(uow, PERIOD)
+    deliver_pending(uow.engine, settings.smtp)
+
+
+@pytest.fixture
+def holidays(settings, uow, smtp):
+    watch_holidays(uow, settings)
+    smtp.clear()
+    return uow
+
+
+def test_holiday_availability_of_the_periods_that_ended_in_the_month(holidays):
+    report = build_report(holidays, OCT, SH, NOW)
+    summary = report.section("holidays")
+    assert summary.rows == [OCT_SUMMARY] and summary.empty is None
+    assert "每 5 分钟一轮" in summary.basis and "不含临时检查" in summary.basis
+    sites = report.section("holiday:2026-national-day")
+    assert sites.title == "2026年国庆节各网站可用率"
+    assert sites.rows == OCT_ROWS
+    assert sites.basis.startswith("口径：值守窗口 2026年9月30日 18:00 → 2026年10月7日 24:00 内")
+    assert report.notes == []  # no "not yet" note any more
+    # National Day's window opened on 30 September, but the period ended in October
+    september = build_report(holidays, SEP, SH, NOW)
+    assert [s.key for s in september.sections if s.key.startswith("holiday")] == [
+        "holidays",
+        "holiday:2026-mid-autumn",
+    ]
+    assert september.section("holidays").rows == [
+        ["2026年中秋节", "2026年9月24日 18:00 → 2026年9月27日 24:00", 1, 2, 1, 50.0, 0, 5, 0, 0]
+    ]
+    english = build_report(holidays, OCT, SH, NOW, "en")
+    assert english.section("holidays").rows[0][:2] == [
+        "National Day 2026",
+        "30 Sep 2026 18:00 → 7 Oct 2026 24:00",
+    ]
+    assert english.section("holiday:2026-national-day").rows[-1][0] == "Total"
+
+
+def test_a_month_with_no_period_ending_says_so_in_one_line(holidays):
+    report = build_report(holidays, NOV, SH, NOW)
+    assert [s.key for s in report.sections if s.key.startswith("holiday")] == ["holidays"]
+    assert report.section("holidays").rows == []
+    assert report.section("holidays").empty == "节假日网站可用率：2026年11月没有结束的节假日期间。"
+    may = build_report(holidays, Month(2026, 5), SH, NOW)  # May Day, not watched: no checks
+    assert may.section("holidays").rows == [
+        ["2026年劳动节", "2026年4月30日 18:00 → 2026年5月5日 24:00", 0, 0, 0, None, 0, 0, 0, 0]]
+    assert not [s for s in may.sections if s.key.startswith("holiday:")]
+    january = build_report(holidays, Month(2027, 1), SH, NOW, "en")
+    assert january.section("holidays").empty == (
+        "Holiday availability: the 2027 working-day calendar is not published yet, so the "
+        "holiday periods ending in Jan 2027 are not known."
+    )
+
+
+def test_the_october_mail_and_xlsx_carry_the_holiday_figures(holidays, settings, smtp):
+    env = CaseEnv.from_settings()
+    queue_report_mails(
+        holidays,
+        OCT,
+        SH,
+        NOW,
+        env.mailer,
+        font_file=settings.charts.font_file,
+        gm_email="gm@careops.test",
+        biz_head_email="biz@careops.test",
+        cs_head_email="csh@careops.test",
+    )
+    deliver_pending(holidays.engine, settings.smtp)
+    mails = [m for m in smtp.messages if m.subject.startswith("服务监督月报")]
+    assert len(mails) == 1
+    text = mails[0].text()
+    lines = [line.split() for line in text.splitlines()]  # the plain part keeps the columns
+    assert "2026年国庆节各网站可用率" in text
+    assert "值守窗口 2026年9月30日 18:00 → 2026年10月7日 24:00 内的值守检查" in text
+    assert [
+        "2026年国庆节",
+        "2026年9月30日",
+        "18:00",
+        "→",
+        "2026年10月7日",
+        "24:00",
+        "2",
+        "48",
+        "30",
+        "62.5",
+        "1",
+        "90",
+        "1",
+        "1",
+    ] in lines
+    assert [
+        "https://site1.example.cn",
+        "乙公司",
+        "PB",
+        "项目PB",
+        "24",
+        "6",
+        "25.0",
+        "90",
+        "1",
+    ] in lines
+    assert ["合计", "48", "30", "62.5", "90", "1"] in lines
+    assert "中秋节" not in text and "R3" not in text
+    artifact = report_markdown(build_report(holidays, OCT, SH, NOW))
+    assert "| https://site1.example.cn | 乙公司 | PB 项目PB | 24 | 6 | 25.0 | 90 | 1 |" in artifact
+    xlsx = next(p for p in mails[0].message.iter_attachments() if p.get_filename().endswith("xlsx"))
+    book = load_workbook(io.BytesIO(xlsx.get_content()))
+    assert [c.value for c in book["节假日网站可用率"][3]] == OCT_SUMMARY
+    assert [
+        [c.value for c in r] for r in book["2026年国庆节各网站可用率"].iter_rows(min_row=3)
+    ] == [[None if v == "" else v for v in row] for row in OCT_ROWS]

@@ -87,3 +87,17 @@ def test_the_relay_tells_ops_of_failed_mail_once_smtp_answers(engine: Engine, sm
     relay_once(engine, settings.smtp, state, notify)
     relay_once(engine, settings.smtp, state, notify)
     assert len(smtp.to("ops@careops.local")) == 1
+
+
+def test_a_poll_with_nothing_due_does_not_call_smtp_back(engine, smtp, caplog):
+    """Chaos test finding: while every mail waits out its backoff, a poll sends nothing and
+    reaches no server; it must not log "reachable again" (then "unreachable" on the next try)."""
+    caplog.set_level(logging.INFO, logger="careops.relay")
+    down = _settings("127.0.0.1", free_port(), backoff_seconds=3600, max_attempts=10)
+    state = RelayState()
+    _enqueue(engine, 2)
+    for _ in range(3):
+        relay_once(engine, down, state)
+    assert state.unreachable
+    assert sum("SMTP unreachable" in r.message for r in caplog.records) == 1
+    assert not any("reachable again" in r.message for r in caplog.records)

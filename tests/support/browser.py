@@ -62,11 +62,12 @@ def serve(app, host: str, port: int) -> Iterator[str]:
 
 def wait_for_heading(browser, text: str, timeout: float = 30) -> None:
     """Wait until the page's h1 reads `text`: a click returns before the next page has loaded,
-    so the old page's h1 can still be there (or go stale while being read)."""
-    from selenium.common.exceptions import StaleElementReferenceException
+    so the old page's h1 can still be there, go stale while being read, or make Chromium answer
+    "unhandled inspector error" while the document is being replaced (a WebDriverException)."""
+    from selenium.common.exceptions import WebDriverException
     from selenium.webdriver.common.by import By
     from selenium.webdriver.support.ui import WebDriverWait
 
-    WebDriverWait(browser, timeout, ignored_exceptions=(StaleElementReferenceException,)).until(
+    WebDriverWait(browser, timeout, ignored_exceptions=(WebDriverException,)).until(
         lambda d: d.find_element(By.TAG_NAME, "h1").text == text, f"no page titled {text!r}"
     )

@@ -142,7 +142,20 @@ def _report() -> MonthlyReport:
     report = MonthlyReport("2026-11", "zh_CN", _at(11, 30, 0, 0))
     report.sections = [Section("cases", "投诉咨询建议", "口径：本月受理的事项，按受理时间计。",
                                ["类型", "受理", "按期率%"], [["投诉", 3, 50.0], ["合计", 3, None]])]
-    report.notes = ["周报提交率将在相应流程上线后纳入本报告。"]
+    report.sections.append(Section(
+        "holidays", "节假日网站可用率", "口径：最后一天在本月的节假日期间，按检查时间计。",
+        ["节假日期间", "值守窗口", "值守网站", "可用率%"],
+        [["2026年国庆节", "2026年9月30日 18:00 → 2026年10月7日 24:00", 2, 62.5]]))
+    report.sections.append(Section(
+        "holiday:2026-national-day", "2026年国庆节各网站可用率", "口径：值守窗口内的值守检查。",
+        ["网站", "可用率%"], [["https://shop.example.cn", 25.0], ["合计", 62.5]]))
+    return report
+
+
+def _quiet_report() -> MonthlyReport:
+    report = MonthlyReport("2026-11", "zh_CN", _at(11, 30, 0, 0))
+    report.sections = [Section("holidays", "节假日网站可用率", "口径", ["节假日期间"], [],
+                               empty="节假日网站可用率：2026年11月没有结束的节假日期间。")]
     return report
 
 
@@ -249,6 +262,8 @@ CASES: dict[str, tuple[str, dict[str, Any]]] = {
     "case_result": ("case_result", {"case": CUSTOMER_CASE,
                                     "opinion_url": "http://127.0.0.1:8400/opinion/TOKEN"}),
     "monthly_report": ("monthly_report", {"report": _report(), "chart_cids": []}),
+    "monthly_report.no_holiday": ("monthly_report", {"report": _quiet_report(),
+                                                     "chart_cids": []}),
     "watch_alert": ("watch_alert", {"site": SITE, "period": "2026-national-day", "missing": []}),
     "watch_alert.reminder_missing": ("watch_alert", {
         "site": {**SITE, "kind": "reminder", "number": 2, "down_minutes": 130},
@@ -344,6 +359,18 @@ CASES: dict[str, tuple[str, dict[str, Any]]] = {
         "count": 1, "more": 0, "max_attempts": 8,
         "messages": [{"id": 303, "category": "callback_month_summary", "attempts": 8,
                       "error": "SMTP 554 5.7.1 relay access denied"}],
+    }),
+    "doctor_alert": ("doctor_alert", {
+        "check": "calendar", "day": date(2026, 11, 1), "checked_at": _at(10, 31, 23, 30),
+        "detail": "working days unknown for [2027] (2027: next year's calendar is due from "
+                  "1 November): add config/calendar/2027.toml from the State Council's notice "
+                  "(config/calendar/README.md)",
+        "others": ["worker", "last runs"],
+    }),
+    "doctor_alert.alone": ("doctor_alert", {
+        "check": "smtp", "day": date(2026, 12, 2), "checked_at": _at(12, 1, 23, 30),
+        "detail": "smtp.example.cn:587 unreachable: [Errno 111] Connection refused",
+        "others": [],
     }),
     "ops_failure": ("ops_failure", {
         "flow_name": "plan-callbacks", "flow_run_name": "brave-otter", "state": "Failed",

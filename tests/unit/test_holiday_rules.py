@@ -16,6 +16,7 @@ from careops.rules.holidays import (
     current_or_next,
     holiday_key,
     period_by_id,
+    periods_ending_in,
     periods_starting_in,
     readiness_day,
     round_slot,
@@ -130,3 +131,29 @@ def test_preview_unpublished_year_exits_non_zero() -> None:
     result = CliRunner().invoke(app, ["preview", "holiday-windows", "--year", "2027", "--json"])
     assert result.exit_code == 2
     assert "2027" in result.output
+
+
+@pytest.mark.parametrize(
+    ("first", "last", "ids"),
+    [
+        # Spring Festival 2025 runs 28 Jan - 4 Feb: it belongs to February, the month it ended
+        ("2025-01-01", "2025-01-31", ["2025-new-year"]),
+        ("2025-02-01", "2025-02-28", ["2025-spring-festival"]),
+        # New Year 2026's window opens on 31 December 2025: still January's
+        ("2025-12-01", "2025-12-31", []),
+        ("2026-01-01", "2026-01-31", ["2026-new-year"]),
+        # National Day 2026 (window from 30 September 18:00) is October's, Mid-Autumn September's
+        ("2026-09-01", "2026-09-30", ["2026-mid-autumn"]),
+        ("2026-10-01", "2026-10-31", ["2026-national-day"]),
+        ("2026-11-01", "2026-11-30", []),
+    ],
+)
+def test_periods_ending_in_a_month(first, last, ids) -> None:
+    found = periods_ending_in(date.fromisoformat(first), date.fromisoformat(last), CAL, TZ)
+    assert [p.id for p in found] == ids
+
+
+def test_periods_ending_in_an_unpublished_year_name_it() -> None:
+    with pytest.raises(UnknownCalendarYear) as caught:
+        periods_ending_in(date(2027, 1, 1), date(2027, 1, 31), CAL, TZ)
+    assert caught.value.year == 2027
