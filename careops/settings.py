@@ -86,6 +86,11 @@ class PrefectStackSettings(BaseModel):
     port: int = 4200
     work_pool: str = "careops"
     home: Path = Path("var/prefect")
+    # The Prefect server's own database: empty = SQLite under `home` when careops runs on
+    # SQLite, else the PostgreSQL database `<careops database>_prefect` on the same server.
+    database_url: str = ""
+    workers: int = Field(1, ge=0, le=32)  # process workers `careops stack up` starts
+    worker_limit: int = Field(0, ge=0)  # runs at once per worker (`--limit`); 0: no limit
 
 
 class CallbackSettings(BaseModel):

@@ -40,6 +40,11 @@ class StackConfig:
     web_url: str = "http://127.0.0.1:8400"  # links in mails
     demo: bool = True
     worker: bool = True
+    workers: int = 1  # process workers on the pool when `worker` is on
+    worker_limit: int = 0  # runs at once per worker; 0: no limit
+    # PREFECT_API_DATABASE_CONNECTION_URL of the server (None: SQLite under prefect_home);
+    # may hold a password: only in the server's environment, never in a repr or output
+    prefect_database_url: str | None = field(default=None, repr=False)
 
     @property
     def api_url(self) -> str:
@@ -59,9 +64,22 @@ class StackConfig:
         web_port: int | None = None,
         demo: bool = True,
         worker: bool = True,
+        workers: int | None = None,
+        postgres: str | None = None,
+        prefect_database: str | None = None,
     ) -> StackConfig:
         """`port` moves the Prefect UI/API; `smtp_port` moves the catcher AND careops's SMTP;
-        `web_port` moves the web app (and its links, unless web.public_url is set)."""
+        `web_port` moves the web app (and its links, unless web.public_url is set).
+        `postgres` replaces the careops database URL (the Prefect server follows it onto
+        PostgreSQL, see stack/prefect_db.py); `prefect_database` names the server's own."""
+        from careops.stack.prefect_db import prefect_database_url
+
+        if postgres is not None and not postgres.startswith(("postgresql", "postgres:")):
+            raise StackError("--postgres takes a postgresql://USER@HOST:PORT/DATABASE URL")
+        if workers is not None and workers < 1:
+            raise StackError(f"--workers must be 1 or more (got {workers})")
+        database_url = normalise_url(postgres or settings.database_url)
+
         root = Path(os.environ.get("CAREOPS_HOME") or PROJECT_ROOT).resolve()
         if not (root / "prefect.yaml").is_file():
             raise StackError(f"CAREOPS_HOME={root} has no prefect.yaml")
@@ -78,7 +96,7 @@ class StackConfig:
             catcher_host=settings.catcher.host,
             catcher_port=smtp_port if smtp_port is not None else settings.catcher.port,
             mail_dir=settings.path(settings.catcher.mail_dir).resolve(),
-            database_url=normalise_url(settings.database_url),
+            database_url=database_url,
             smtp_host=settings.catcher.host if smtp_port is not None else settings.smtp.host,
             smtp_port=smtp_port if smtp_port is not None else settings.smtp.port,
             base_url=base_url,
@@ -90,6 +108,10 @@ class StackConfig:
                 f"{web_port if web_port is not None else settings.web.port}"),
             demo=demo,
             worker=worker,
+            workers=settings.prefect.workers if workers is None else workers,
+            worker_limit=settings.prefect.worker_limit,
+            prefect_database_url=prefect_database_url(
+                database_url, prefect_database or settings.prefect.database_url),
         )
 
     @property
