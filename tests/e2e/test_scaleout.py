@@ -8,6 +8,7 @@ two process workers (`careops stack up --postgres URL --workers 2`), one stack f
    worker AND their flow-run process to SIGKILL: the heartbeat automation marks both Crashed,
    the stack starts the workers again, the scheduled run is retried once (and the retry
    completes), the ad-hoc one is not, and ops get one mail per crashed run.
+3. Both automations exist once; ensuring them again (what a restart does) creates none.
 
 The crash is set up first, so its detection (3 missed 30 s heartbeats) overlaps the scale-out
 runs. Needs CAREOPS_TEST_DATABASE_URL (`.ci/run` sets it).
@@ -329,3 +330,24 @@ def _ops_crash_mails(mail_dir: Path, names: list[str]) -> dict[str, int]:
             for name in names:
                 counts[name] += f" {name} " in f" {subject} "
     return counts
+
+
+def test_the_automations_exist_once_and_a_restart_creates_none(stack: RunningStack) -> None:
+    from types import SimpleNamespace
+
+    from careops.stack.automations import (
+        RECOVERY_AUTOMATION,
+        ZOMBIE_AUTOMATION,
+        ensure_automations,
+    )
+
+    assert ensure_automations(SimpleNamespace(api_url=stack.api_url)) == []  # as at a restart
+
+    async def read(client):
+        return {name: await client.read_automations_by_name(name)
+                for name in (ZOMBIE_AUTOMATION, RECOVERY_AUTOMATION)}
+
+    found = with_client(stack.api_url, read)
+    assert {name: len(items) for name, items in found.items()} == {
+        ZOMBIE_AUTOMATION: 1, RECOVERY_AUTOMATION: 1}
+    assert found[ZOMBIE_AUTOMATION][0].enabled
