@@ -31,7 +31,7 @@ def up(
     ] = True,
     workers: Annotated[
         int | None,
-        typer.Option(min=1, help="How many process workers to start (default: settings, 1)."),
+        typer.Option(help="How many process workers to start (default: settings, 1)."),
     ] = None,
     postgres: Annotated[
         str | None,

@@ -9,6 +9,8 @@ two process workers (`careops stack up --postgres URL --workers 2`), one stack f
    the stack starts the workers again, the scheduled run is retried once (and the retry
    completes), the ad-hoc one is not, and ops get one mail per crashed run.
 3. Both automations exist once; ensuring them again (what a restart does) creates none.
+4. The guard against PrefectHQ/prefect#18653: a non-forced CRASHED on a Completed run is
+   aborted by the server (what the automation's action sends).
 
 The crash is set up first, so its detection (3 missed 30 s heartbeats) overlaps the scale-out
 runs. Needs CAREOPS_TEST_DATABASE_URL (`.ci/run` sets it).
@@ -351,3 +353,30 @@ def test_the_automations_exist_once_and_a_restart_creates_none(stack: RunningSta
     assert {name: len(items) for name, items in found.items()} == {
         ZOMBIE_AUTOMATION: 1, RECOVERY_AUTOMATION: 1}
     assert found[ZOMBIE_AUTOMATION][0].enabled
+
+
+def test_a_finished_run_is_never_marked_crashed_by_the_automation(stack: RunningStack) -> None:
+    """PrefectHQ/prefect#18653: a heartbeat sent between Completed and the process exit opens
+    a window that nothing follows. The automation's state change is not forced, as here, and
+    the server's core policy refuses it on a finished run."""
+    from prefect.client.schemas.filters import (
+        DeploymentFilter,
+        DeploymentFilterName,
+        FlowRunFilter,
+        FlowRunFilterState,
+        FlowRunFilterStateType,
+    )
+    from prefect.client.schemas.objects import StateType
+    from prefect.states import Crashed
+
+    async def propose(client):
+        (run,) = await client.read_flow_runs(
+            deployment_filter=DeploymentFilter(name=DeploymentFilterName(any_=["report-fault"])),
+            flow_run_filter=FlowRunFilter(state=FlowRunFilterState(
+                type=FlowRunFilterStateType(any_=[StateType.COMPLETED]))), limit=1)
+        result = await client.set_flow_run_state(run.id, Crashed(message="late"), force=False)
+        return result, await client.read_flow_run(run.id)
+
+    result, run = with_client(stack.api_url, propose)
+    assert result.status.value == "ABORT", result
+    assert run.state.is_completed()
