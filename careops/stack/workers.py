@@ -2,7 +2,7 @@
 
 A worker's name is the `prefect.worker.name` label Prefect 3.8 puts on every run it takes, so
 the UI (and the scale-out test) show which worker ran what. A worker killed outright is started
-again, unless it dies within RESTART_GRACE seconds of its start (then the stack stops: a
+again; a restarted worker that dies again within RESTART_GRACE seconds stops the stack (a
 worker that cannot run is a fault to see, not to loop on). The runs a dead worker held are
 marked Crashed by the heartbeat automation (careops/stack/automations.py), or by the worker
 itself when only their processes died.
@@ -28,11 +28,13 @@ class Workers:
         self.env = env
         self.children: list[Child] = []
         self._started: list[float] = []
+        self._restarted: list[bool] = []
 
     def start(self) -> None:
         for number in range(1, self.config.workers + 1):
             self.children.append(self._start(number))
             self._started.append(time.monotonic())
+            self._restarted.append(False)
 
     def _start(self, number: int) -> Child:
         """The first logs to worker.log, the others to worker-N.log."""
@@ -50,11 +52,13 @@ class Workers:
         ).start()
 
     def restart_dead(self, console: Console, stop_timeout: float) -> bool:
-        """Start again every worker that died after its grace; True when one was."""
+        """Start again every dead worker, unless it was a restart that died within the grace
+        (the stack's wait loop then stops the stack); True when one was started again."""
         restarted = False
         for index, child in enumerate(self.children):
             code = child.poll()
-            if code is None or time.monotonic() - self._started[index] < RESTART_GRACE:
+            quick = time.monotonic() - self._started[index] < RESTART_GRACE
+            if code is None or (quick and self._restarted[index]):
                 continue
             console.print(
                 f"[yellow]![/] {child.name} exited (code {code}); starting it again",
@@ -63,6 +67,7 @@ class Workers:
             child.stop(stop_timeout)
             self.children[index] = self._start(index + 1)
             self._started[index] = time.monotonic()
+            self._restarted[index] = True
             restarted = True
         return restarted
 

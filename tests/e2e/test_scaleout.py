@@ -1,9 +1,11 @@
 """Scale-out and crash recovery on the real stack: careops AND the Prefect server on PostgreSQL,
 two process workers (`careops stack up --postgres URL --workers 2`), one stack for the module.
 
-1. 20 ad-hoc runs of report-fault and open-case at once (repeated report and intake keys):
-   every run Completed, both workers took runs (the `prefect.worker.name` label Prefect puts on
-   every run a worker takes), each fault and case stored once, each mail delivered once.
+1. 20 ad-hoc runs of report-fault and open-case at once (repeated report and intake keys),
+   on the stack's two workers and a third started as README "Scale-out" tells a second
+   machine: every run Completed, each of the three workers took runs (the
+   `prefect.worker.name` label Prefect puts on every run a worker takes), each fault and case
+   stored once, each mail delivered once.
 2. Two long check-sites runs (one a careops wakeup, i.e. scheduled; one ad-hoc) lose their
    worker AND their flow-run process to SIGKILL: the heartbeat automation marks both Crashed,
    the stack starts the workers again, the scheduled run is retried once (and the retry
@@ -46,6 +48,7 @@ pytestmark = pytest.mark.e2e
 PG_ADMIN_URL = os.environ.get("CAREOPS_TEST_DATABASE_URL")
 WAIT = 240.0
 OPS = "ops@careops.local"
+SECOND = "careops-second-machine"
 
 
 @pytest.fixture(scope="module")
@@ -95,8 +98,8 @@ def stack(pg_database: str, tmp_path_factory, slow_site: SiteServer) -> Iterator
     with running_stack(
         tmp_path_factory.mktemp("scaleout"), "--no-demo", "--workers", "2", "--postgres", plain,
         database_url=pg_database,
-        # at most 8 runs at once per worker: the 20 runs cannot all land on one worker at once
-        env={"CAREOPS_HOLIDAY_WATCH__TIMEOUT_SECONDS": "120", "CAREOPS_PREFECT__WORKER_LIMIT": "8"},
+        # at most 6 runs at once per stack worker: 20 runs cannot all land on them at once
+        env={"CAREOPS_HOLIDAY_WATCH__TIMEOUT_SECONDS": "120", "CAREOPS_PREFECT__WORKER_LIMIT": "6"},
     ) as running:
         yield running
 
@@ -137,7 +140,41 @@ def crashed(stack: RunningStack, slow_site: SiteServer) -> dict[str, str]:
     return runs | {"killed_at": datetime.now(UTC).isoformat()}
 
 
-def test_twenty_runs_at_once_on_two_workers(stack: RunningStack, crashed, pg_database) -> None:
+@pytest.fixture(scope="module")
+def second_machine(stack: RunningStack, pg_database: str, tmp_path_factory) -> Iterator[str]:
+    """A worker started as README "Scale-out" says for a second machine: only its variables
+    (a fresh PREFECT_HOME, no stack settings), `prefect worker start --pool careops`."""
+    import subprocess
+    import sys
+
+    from careops.settings import PROJECT_ROOT
+    from careops.stack.processes import stop_tree
+
+    home = tmp_path_factory.mktemp("second-machine")
+    env = {
+        "PATH": os.environ.get("PATH", ""), "HOME": str(home), "PREFECT_HOME": str(home),
+        "CAREOPS_HOME": str(PROJECT_ROOT), "PREFECT_API_URL": stack.api_url,
+        "CAREOPS_DATABASE_URL": pg_database, "CAREOPS_SMTP__HOST": "127.0.0.1",
+        "CAREOPS_SMTP__PORT": str(stack.smtp_port),
+        "CAREOPS_BASE_URL": stack.api_url.removesuffix("/api"),
+        "PREFECT_WORKER_QUERY_SECONDS": "1",
+    }
+    with (home / "worker.log").open("wb") as log:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "prefect", "worker", "start", "--pool", "careops",
+             "--type", "process", "--name", SECOND],
+            cwd=PROJECT_ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
+            start_new_session=True)  # fmt: skip
+    try:
+        yield SECOND
+    finally:
+        stop_tree(proc.pid, 10.0, reap=proc.poll)
+        proc.wait()
+
+
+def test_twenty_runs_at_once_on_three_workers(
+    stack: RunningStack, crashed, second_machine: str, pg_database
+) -> None:
     from careops.db.case_models import Case
     from careops.db.fault_models import Fault
 
@@ -167,12 +204,12 @@ def test_twenty_runs_at_once_on_two_workers(stack: RunningStack, crashed, pg_dat
         return ids
 
     _wait_for(lambda: _workers_back(stack, datetime.fromisoformat(crashed["killed_at"])),
-              "both workers polling again")
+              "the three workers polling")
     ids = with_client(stack.api_url, create_all)
     runs = _wait_final(stack, [str(i) for i in ids])
     assert {r.name: r.state.type.value for r in runs} == {r.name: "COMPLETED" for r in runs}
     by_worker = {r.labels.get("prefect.worker.name") for r in runs}
-    assert by_worker == {"careops-worker-1", "careops-worker-2"}, by_worker
+    assert by_worker == {"careops-worker-1", "careops-worker-2", SECOND}, by_worker
 
     from careops.db.models import OutboxMessage
 
@@ -261,7 +298,7 @@ def _workers_back(stack: RunningStack, since: datetime) -> bool | None:
 
     workers = with_client(stack.api_url, read)
     fresh = {w.name for w in workers if w.last_heartbeat_time and w.last_heartbeat_time > since}
-    return True if fresh >= {"careops-worker-1", "careops-worker-2"} else None
+    return True if fresh >= {"careops-worker-1", "careops-worker-2", SECOND} else None
 
 
 def _run(stack: RunningStack, run_id: str):

@@ -78,3 +78,28 @@ def test_only_a_crashed_scheduled_run_that_is_no_retry_is_retried() -> None:
 def test_the_run_id_comes_from_the_event_resource() -> None:
     rid = "0b3f5d0e-8a55-4a0c-9d3e-6f3b2c1d0a99"
     assert str(run_id_of(f"prefect.flow-run.{rid}")) == rid == str(run_id_of(rid))
+
+
+def test_a_dead_worker_is_started_again_but_not_a_restart_that_dies_at_once(
+    monkeypatch, tmp_path
+) -> None:
+    import os
+    import sys
+    from types import SimpleNamespace
+
+    from rich.console import Console
+
+    from careops.stack.processes import Child
+    from careops.stack.workers import Workers
+
+    workers = Workers(SimpleNamespace(workers=1), {})
+    monkeypatch.setattr(workers, "_start", lambda number: Child(
+        f"prefect worker {number}", [sys.executable, "-c", "pass"], env=dict(os.environ),
+        cwd=tmp_path).start())
+    workers.start()
+    console = Console(file=open(os.devnull, "w"))  # noqa: SIM115 - closed with the process
+    workers.children[0].process.wait()
+    assert workers.restart_dead(console, 1.0)  # killed (here: exited): started again
+    workers.children[0].process.wait()
+    assert not workers.restart_dead(console, 1.0)  # the restart died at once: the stack stops
+    assert workers.children[0].poll() is not None
