@@ -56,8 +56,10 @@ def pg_database() -> Iterator[str]:
     """A fresh careops database (migrated, demo data) on the test PostgreSQL; dropped after,
     with the `<name>_prefect` database the stack creates beside it."""
     if not PG_ADMIN_URL:
-        pytest.skip("CAREOPS_TEST_DATABASE_URL is not set: the scale-out stack runs on "
-                    "PostgreSQL (.ci/run sets it)")
+        pytest.skip(
+            "CAREOPS_TEST_DATABASE_URL is not set: the scale-out stack runs on "
+            "PostgreSQL (.ci/run sets it)"
+        )
     from careops.demo import seed_demo
 
     admin_url = make_url(normalise_url(PG_ADMIN_URL))
@@ -96,7 +98,12 @@ def stack(pg_database: str, tmp_path_factory, slow_site: SiteServer) -> Iterator
     import_sites(uow, [(1, {"project_code": code, "url": slow_site.url("/slow")})])
     plain = make_url(pg_database).set(drivername="postgresql").render_as_string(False)
     with running_stack(
-        tmp_path_factory.mktemp("scaleout"), "--no-demo", "--workers", "2", "--postgres", plain,
+        tmp_path_factory.mktemp("scaleout"),
+        "--no-demo",
+        "--workers",
+        "2",
+        "--postgres",
+        plain,
         database_url=pg_database,
         # at most 6 runs at once per stack worker: 20 runs cannot all land on them at once
         env={"CAREOPS_HOLIDAY_WATCH__TIMEOUT_SECONDS": "120", "CAREOPS_PREFECT__WORKER_LIMIT": "6"},
@@ -113,8 +120,12 @@ def crashed(stack: RunningStack, slow_site: SiteServer) -> dict[str, str]:
         deployment = await client.read_deployment_by_name("check-sites/check-sites")
         params = {"params": {"sites": [slow_site.url("/slow")]}}
         scheduled = await client.create_flow_run_from_deployment(  # as careops.wakeups does
-            deployment.id, parameters=params, name="wakeup crash-test",
-            tags=["careops", "wakeup"], state=Scheduled(scheduled_time=datetime.now(UTC)))
+            deployment.id,
+            parameters=params,
+            name="wakeup crash-test",
+            tags=["careops", "wakeup"],
+            state=Scheduled(scheduled_time=datetime.now(UTC)),
+        )
         adhoc = await client.create_flow_run_from_deployment(deployment.id, parameters=params)
         return {"scheduled": str(scheduled.id), "adhoc": str(adhoc.id)}
 
@@ -152,9 +163,13 @@ def second_machine(stack: RunningStack, pg_database: str, tmp_path_factory) -> I
 
     home = tmp_path_factory.mktemp("second-machine")
     env = {
-        "PATH": os.environ.get("PATH", ""), "HOME": str(home), "PREFECT_HOME": str(home),
-        "CAREOPS_HOME": str(PROJECT_ROOT), "PREFECT_API_URL": stack.api_url,
-        "CAREOPS_DATABASE_URL": pg_database, "CAREOPS_SMTP__HOST": "127.0.0.1",
+        "PATH": os.environ.get("PATH", ""),
+        "HOME": str(home),
+        "PREFECT_HOME": str(home),
+        "CAREOPS_HOME": str(PROJECT_ROOT),
+        "PREFECT_API_URL": stack.api_url,
+        "CAREOPS_DATABASE_URL": pg_database,
+        "CAREOPS_SMTP__HOST": "127.0.0.1",
         "CAREOPS_SMTP__PORT": str(stack.smtp_port),
         "CAREOPS_BASE_URL": stack.api_url.removesuffix("/api"),
         "PREFECT_WORKER_QUERY_SECONDS": "1",
@@ -184,15 +199,39 @@ def test_twenty_runs_at_once_on_three_workers(
     occurred = (datetime.now(UTC) - timedelta(minutes=5)).isoformat()
     faults = [i % 8 for i in range(12)]  # 8 faults, 4 of them reported twice
     cases = [i % 5 for i in range(8)]  # 5 cases, 3 of them taken twice
-    requests = [("report-fault/report-fault", {"params": {
-        "project_code": codes[k % 4], "occurred_at": occurred, "place": "主站 Web 服务器",
-        "symptoms": f"首页 502 ({tag}-f{k})", "handling_plan": "切换备用节点",
-        "reporter": "scale-out", "severity": "major" if k % 2 else "minor",
-        "report_key": f"{tag}-f{k}"}}) for k in faults]
-    requests += [("open-case/open-case", {"params": {
-        "kind": "suggestion" if k % 2 else "consultation", "taken_by": staff,
-        "project_code": codes[k % 4], "text": f"客户来电 {tag}-c{k}", "intake_key": f"{tag}-c{k}"}})
-        for k in cases]
+    requests = [
+        (
+            "report-fault/report-fault",
+            {
+                "params": {
+                    "project_code": codes[k % 4],
+                    "occurred_at": occurred,
+                    "place": "主站 Web 服务器",
+                    "symptoms": f"首页 502 ({tag}-f{k})",
+                    "handling_plan": "切换备用节点",
+                    "reporter": "scale-out",
+                    "severity": "major" if k % 2 else "minor",
+                    "report_key": f"{tag}-f{k}",
+                }
+            },
+        )
+        for k in faults
+    ]
+    requests += [
+        (
+            "open-case/open-case",
+            {
+                "params": {
+                    "kind": "suggestion" if k % 2 else "consultation",
+                    "taken_by": staff,
+                    "project_code": codes[k % 4],
+                    "text": f"客户来电 {tag}-c{k}",
+                    "intake_key": f"{tag}-c{k}",
+                }
+            },
+        )
+        for k in cases
+    ]
     assert len(requests) == 20
 
     async def create_all(client):
@@ -203,8 +242,10 @@ def test_twenty_runs_at_once_on_three_workers(
             ids.append(run.id)
         return ids
 
-    _wait_for(lambda: _workers_back(stack, datetime.fromisoformat(crashed["killed_at"])),
-              "the three workers polling")
+    _wait_for(
+        lambda: _workers_back(stack, datetime.fromisoformat(crashed["killed_at"])),
+        "the three workers polling",
+    )
     ids = with_client(stack.api_url, create_all)
     runs = _wait_final(stack, [str(i) for i in ids])
     assert {r.name: r.state.type.value for r in runs} == {r.name: "COMPLETED" for r in runs}
@@ -215,18 +256,26 @@ def test_twenty_runs_at_once_on_three_workers(
 
     with get_engine(pg_database).connect() as conn:
         fault_ids = list(conn.scalars(select(Fault.id).where(Fault.report_key.like(f"{tag}-%"))))
-        suggestions = list(conn.scalars(select(Case.id).where(
-            Case.intake_key.like(f"{tag}-%"), Case.kind == "suggestion")))
-        assert conn.scalar(select(func.count()).select_from(Case)
-                           .where(Case.intake_key.like(f"{tag}-%"))) == 5
+        suggestions = list(
+            conn.scalars(
+                select(Case.id).where(Case.intake_key.like(f"{tag}-%"), Case.kind == "suggestion")
+            )
+        )
+        assert (
+            conn.scalar(
+                select(func.count()).select_from(Case).where(Case.intake_key.like(f"{tag}-%"))
+            )
+            == 5
+        )
     assert len(fault_ids) == 8 and len(suggestions) == 2
     sent = _wait_outbox_sent(pg_database)
     with get_engine(pg_database).connect() as conn:
         keys = list(conn.scalars(select(OutboxMessage.key)))
     # every fault got its notice, every suggestion its leadership report (keys are unique)
     assert all(any(k.startswith(f"fault:{i}:") for k in keys) for i in fault_ids), keys
-    assert all(any(k.startswith(f"case:{i}:case_suggestion") for k in keys)
-               for i in suggestions), keys
+    assert all(any(k.startswith(f"case:{i}:case_suggestion") for k in keys) for i in suggestions), (
+        keys
+    )
     delivered = _delivered_ids(stack.mail_dir)
     duplicates = {m for m in delivered if delivered.count(m) > 1}
     assert not duplicates, duplicates
@@ -252,8 +301,10 @@ def test_killed_runs_are_crashed_and_the_scheduled_one_is_retried_once(
     assert retry.parameters == scheduled.parameters
 
     names = [scheduled.name, adhoc.name]
-    _wait_for(lambda: all(_ops_crash_mails(stack.mail_dir, names).values()) or None,
-              "an ops mail for each crashed run")
+    _wait_for(
+        lambda: all(_ops_crash_mails(stack.mail_dir, names).values()) or None,
+        "an ops mail for each crashed run",
+    )
     time.sleep(3)  # a second recovery would have mailed again by now (it is keyed per run)
     assert _ops_crash_mails(stack.mail_dir, names) == dict.fromkeys(names, 1)
     assert len(_retries(stack)) == 1
@@ -266,17 +317,27 @@ def _project_codes(url: str, n: int) -> list[str]:
     from careops.db.models import Project
 
     with get_engine(url).connect() as conn:
-        return list(conn.scalars(select(Project.code).where(
-            Project.manager_id.is_not(None), Project.sales_id.is_not(None))
-            .order_by(Project.id).limit(n)))
+        return list(
+            conn.scalars(
+                select(Project.code)
+                .where(Project.manager_id.is_not(None), Project.sales_id.is_not(None))
+                .order_by(Project.id)
+                .limit(n)
+            )
+        )
 
 
 def _staff_code(url: str) -> str:
     from careops.db.models import Staff
 
     with get_engine(url).connect() as conn:
-        return conn.scalar(select(Staff.code).where(Staff.active.is_(True))
-                           .where(Staff.department == "CS").order_by(Staff.id).limit(1))
+        return conn.scalar(
+            select(Staff.code)
+            .where(Staff.active.is_(True))
+            .where(Staff.department == "CS")
+            .order_by(Staff.id)
+            .limit(1)
+        )
 
 
 def _worker_pids(stack: RunningStack) -> dict[str, int]:
@@ -315,7 +376,8 @@ def _wait_final(stack: RunningStack, ids: list[str]) -> list:
         if all(r.state is not None and r.state.is_final() for r in runs):
             return runs
         assert time.monotonic() < deadline, (
-            f"not final: {[(r.name, r.state and r.state.name) for r in runs]}\n{stack.output}")
+            f"not final: {[(r.name, r.state and r.state.name) for r in runs]}\n{stack.output}"
+        )
         time.sleep(2)
 
 
@@ -332,7 +394,8 @@ def _retries(stack: RunningStack) -> list:
 
     async def read(client):
         return await client.read_flow_runs(
-            flow_run_filter=FlowRunFilter(tags=FlowRunFilterTags(all_=["crash-retry"])))
+            flow_run_filter=FlowRunFilter(tags=FlowRunFilterTags(all_=["crash-retry"]))
+        )
 
     return with_client(stack.api_url, read)
 
@@ -353,8 +416,10 @@ def _wait_outbox_sent(url: str) -> list[str]:
 
 def _delivered_ids(mail_dir: Path) -> list[str]:
     parser = BytesHeaderParser()
-    return [str(parser.parsebytes(p.read_bytes())["Message-ID"]).strip("<>")
-            for p in sorted(mail_dir.glob("*.eml"))]
+    return [
+        str(parser.parsebytes(p.read_bytes())["Message-ID"]).strip("<>")
+        for p in sorted(mail_dir.glob("*.eml"))
+    ]
 
 
 def _ops_crash_mails(mail_dir: Path, names: list[str]) -> dict[str, int]:
@@ -384,12 +449,16 @@ def test_the_automations_exist_once_and_a_restart_creates_none(stack: RunningSta
     assert ensure_automations(SimpleNamespace(api_url=stack.api_url)) == []  # as at a restart
 
     async def read(client):
-        return {name: await client.read_automations_by_name(name)
-                for name in (ZOMBIE_AUTOMATION, RECOVERY_AUTOMATION)}
+        return {
+            name: await client.read_automations_by_name(name)
+            for name in (ZOMBIE_AUTOMATION, RECOVERY_AUTOMATION)
+        }
 
     found = with_client(stack.api_url, read)
     assert {name: len(items) for name, items in found.items()} == {
-        ZOMBIE_AUTOMATION: 1, RECOVERY_AUTOMATION: 1}
+        ZOMBIE_AUTOMATION: 1,
+        RECOVERY_AUTOMATION: 1,
+    }
     assert found[ZOMBIE_AUTOMATION][0].enabled
 
 
@@ -410,8 +479,11 @@ def test_a_finished_run_is_never_marked_crashed_by_the_automation(stack: Running
     async def propose(client):
         (run,) = await client.read_flow_runs(
             deployment_filter=DeploymentFilter(name=DeploymentFilterName(any_=["report-fault"])),
-            flow_run_filter=FlowRunFilter(state=FlowRunFilterState(
-                type=FlowRunFilterStateType(any_=[StateType.COMPLETED]))), limit=1)
+            flow_run_filter=FlowRunFilter(
+                state=FlowRunFilterState(type=FlowRunFilterStateType(any_=[StateType.COMPLETED]))
+            ),
+            limit=1,
+        )
         result = await client.set_flow_run_state(run.id, Crashed(message="late"), force=False)
         return result, await client.read_flow_run(run.id)
 

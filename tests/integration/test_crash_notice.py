@@ -11,9 +11,17 @@ from careops.mail.delivery import deliver_pending
 
 
 def _crashed(**changes) -> CrashedRun:
-    values = dict(id="7f0c", name="wakeup 12-02 09:05", flow_name="holiday-watch",
-                  deployment_id="d", state_type="CRASHED", message="No heartbeat for 90 s.",
-                  scheduled=True, is_retry=False, url="http://127.0.0.1:4200/runs/flow-run/7f0c")
+    values = dict(
+        id="7f0c",
+        name="wakeup 12-02 09:05",
+        flow_name="holiday-watch",
+        deployment_id="d",
+        state_type="CRASHED",
+        message="No heartbeat for 90 s.",
+        scheduled=True,
+        is_retry=False,
+        url="http://127.0.0.1:4200/runs/flow-run/7f0c",
+    )
     return CrashedRun(**(values | changes))
 
 

@@ -30,7 +30,8 @@ def test_careops_on_sqlite_leaves_prefect_on_its_sqlite() -> None:
 
 def test_a_named_prefect_database_wins_and_must_be_postgres() -> None:
     assert prefect_database_url("sqlite:///x.db", "postgresql://p@h/prefect") == (
-        "postgresql+asyncpg://p@h/prefect")
+        "postgresql+asyncpg://p@h/prefect"
+    )
     with pytest.raises(StackError, match="must be a postgresql"):
         prefect_database_url("postgresql://p@h/careops", "sqlite:///prefect.db")
 
@@ -62,8 +63,17 @@ def test_every_deployment_heartbeats_as_often_as_the_automation_expects() -> Non
 
 
 def _run(**changes) -> CrashedRun:
-    values = dict(id="1", name="brave-otter", flow_name="fault-watch", deployment_id="d",
-                  state_type="CRASHED", message="", scheduled=True, is_retry=False, url="u")
+    values = dict(
+        id="1",
+        name="brave-otter",
+        flow_name="fault-watch",
+        deployment_id="d",
+        state_type="CRASHED",
+        message="",
+        scheduled=True,
+        is_retry=False,
+        url="u",
+    )
     return CrashedRun(**(values | changes))
 
 
@@ -93,9 +103,16 @@ def test_a_dead_worker_is_started_again_but_not_a_restart_that_dies_at_once(
     from careops.stack.workers import Workers
 
     workers = Workers(SimpleNamespace(workers=1), {})
-    monkeypatch.setattr(workers, "_start", lambda number: Child(
-        f"prefect worker {number}", [sys.executable, "-c", "pass"], env=dict(os.environ),
-        cwd=tmp_path).start())
+    monkeypatch.setattr(
+        workers,
+        "_start",
+        lambda number: Child(
+            f"prefect worker {number}",
+            [sys.executable, "-c", "pass"],
+            env=dict(os.environ),
+            cwd=tmp_path,
+        ).start(),
+    )
     workers.start()
     console = Console(file=open(os.devnull, "w"))  # noqa: SIM115 - closed with the process
     workers.children[0].process.wait()
