@@ -92,6 +92,12 @@ class PrefectStackSettings(BaseModel):
     port: int = 4200
     work_pool: str = "careops"
     home: Path = Path("var/prefect")
+    # The Prefect server's own database: empty = SQLite under `home` when careops runs on
+    # SQLite, else the PostgreSQL database `<careops database>_prefect` on the same server.
+    database_url: str = ""
+    workers: int = Field(1, ge=0, le=32)  # process workers `careops stack up` starts
+    worker_limit: int = Field(0, ge=0)  # runs at once per worker (`--limit`); 0: no limit
+
     # The Prefect API's basic-auth string ("user:password"): the stack's server requires it and
     # careops's clients send it. CAREOPS_PREFECT__AUTH_STRING, else PREFECT_API_AUTH_STRING.
     auth_string: SecretStr | None = Field(default_factory=_prefect_auth_from_env)

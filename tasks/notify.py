@@ -1,4 +1,7 @@
-"""Flow hooks: mail the ops address when a scheduled run fails or crashes.
+"""Flow hooks: mail the ops address when a run fails.
+
+A crashed run is mailed by `recover-crashed-run` instead (careops/crash_recovery.py), once per
+run whoever recorded the crash: a process killed outright runs no hook at all.
 
 A failed ad-hoc run caused by bad input (a CareopsError, shown to the person who started it in
 the UI) is not mailed; nor is mail given up by the outbox (ops get one notice per failure
@@ -59,4 +62,4 @@ def notify_ops_of_failure(flow, flow_run, state) -> None:
         log.exception("could not mail the failure of %s to %s", flow_run.name, settings.ops_email)
 
 
-FAILURE_HOOKS = {"on_failure": [notify_ops_of_failure], "on_crashed": [notify_ops_of_failure]}
+FAILURE_HOOKS = {"on_failure": [notify_ops_of_failure]}

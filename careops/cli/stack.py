@@ -34,6 +34,20 @@ def up(
     worker: Annotated[
         bool, typer.Option(help="Start a worker for the careops pool (off: run your own).")
     ] = True,
+    workers: Annotated[
+        int | None,
+        typer.Option(help="How many process workers to start (default: settings, 1)."),
+    ] = None,
+    postgres: Annotated[
+        str | None,
+        typer.Option(help="careops's database on PostgreSQL (postgresql://USER@HOST/DB); the "
+                          "Prefect server goes there too, into the database DB_prefect."),
+    ] = None,
+    prefect_database: Annotated[
+        str | None,
+        typer.Option(help="The Prefect server's own PostgreSQL database "
+                          "(default: DB_prefect beside careops's PostgreSQL database)."),
+    ] = None,
 ) -> None:
     """Migrate, seed, start the catcher, the web app, the Prefect server and a worker;
     Ctrl-C stops all."""
@@ -42,8 +56,9 @@ def up(
 
     with reported_errors():
         config = StackConfig.from_settings(
-            get_settings(), host=host, port=port, smtp_port=smtp_port, web_port=web_port, demo=demo,
-            worker=worker,
+            get_settings(), host=host, port=port, smtp_port=smtp_port, web_port=web_port,
+            demo=demo, worker=worker, workers=workers, postgres=postgres,
+            prefect_database=prefect_database,
         )
         code = run_stack(config, console)
     raise typer.Exit(code)

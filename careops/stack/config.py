@@ -47,6 +47,11 @@ class StackConfig:
     web_url: str = "http://127.0.0.1:8400"  # links in mails
     demo: bool = True
     worker: bool = True
+    workers: int = 1  # process workers on the pool when `worker` is on
+    worker_limit: int = 0  # runs at once per worker; 0: no limit
+    # PREFECT_API_DATABASE_CONNECTION_URL of the server (None: SQLite under prefect_home);
+    # may hold a password: only in the server's environment, never in a repr or output
+    prefect_database_url: str | None = field(default=None, repr=False)
     auth_string: SecretStr | None = field(default=None, repr=False)  # the Prefect API's
 
     @property
@@ -80,16 +85,29 @@ class StackConfig:
         web_port: int | None = None,
         demo: bool = True,
         worker: bool = True,
+        workers: int | None = None,
+        postgres: str | None = None,
+        prefect_database: str | None = None,
     ) -> StackConfig:
         """`port` moves the Prefect UI/API; `smtp_port` moves the catcher AND careops's SMTP;
         `web_port` moves the web app (and its links, unless web.public_url is set); `host` is
         the Prefect server's address (beyond loopback only with an API auth string).
+        `postgres` replaces the careops database URL (the Prefect server follows it onto
+        PostgreSQL, see stack/prefect_db.py); `prefect_database` names the server's own.
 
         StackError before anything starts: the server beyond loopback without an auth string,
-        the SMTP catcher beyond loopback.
+        the SMTP catcher beyond loopback, a bad --postgres URL or --workers count.
         """
+        from careops.stack.prefect_db import prefect_database_url
+
         server_host = host if host is not None else settings.prefect.host
         check_exposure(server_host, settings.catcher.host, settings.prefect.auth_string)
+        if postgres is not None and not postgres.startswith(("postgresql", "postgres:")):
+            raise StackError("--postgres takes a postgresql://USER@HOST:PORT/DATABASE URL")
+        if workers is not None and workers < 1:
+            raise StackError(f"--workers must be 1 or more (got {workers})")
+        database_url = normalise_url(postgres or settings.database_url)
+
         root = Path(os.environ.get("CAREOPS_HOME") or PROJECT_ROOT).resolve()
         if not (root / "prefect.yaml").is_file():
             raise StackError(f"CAREOPS_HOME={root} has no prefect.yaml")
@@ -109,7 +127,7 @@ class StackConfig:
             catcher_host=settings.catcher.host,
             catcher_port=smtp_port if smtp_port is not None else settings.catcher.port,
             mail_dir=settings.path(settings.catcher.mail_dir).resolve(),
-            database_url=normalise_url(settings.database_url),
+            database_url=database_url,
             smtp_host=settings.catcher.host if smtp_port is not None else settings.smtp.host,
             smtp_port=smtp_port if smtp_port is not None else settings.smtp.port,
             base_url=base_url,
@@ -122,6 +140,10 @@ class StackConfig:
             demo=demo,
             worker=worker,
             auth_string=settings.prefect.auth_string,
+            workers=settings.prefect.workers if workers is None else workers,
+            worker_limit=settings.prefect.worker_limit,
+            prefect_database_url=prefect_database_url(
+                database_url, prefect_database or settings.prefect.database_url),
         )
 
     @property

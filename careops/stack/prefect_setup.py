@@ -105,11 +105,16 @@ def ensure_work_pool(config: StackConfig) -> bool:
 
 
 def crash_active_runs(config: StackConfig, reason: str) -> int:
-    """Mark the pool's Running/Pending flow runs Crashed; the stack's worker is the only one.
+    """Mark the Running/Pending flow runs of the stack's own workers Crashed.
 
     A process worker stopped by a signal leaves its runs Running forever; so does a stack that
-    was killed outright (swept at the next start).
+    was killed outright (swept at the next start). Runs of other workers on the pool (another
+    machine: their `prefect.worker.name` label is not one of the stack's) are left alone; a
+    run not yet labelled by any worker counts as the stack's.
     """
+    from careops.stack.workers import WORKER_PREFIX
+
+    ours = {f"{WORKER_PREFIX}{n}" for n in range(1, config.workers + 1)}
     from prefect.client.schemas.filters import (
         FlowRunFilter,
         FlowRunFilterState,
@@ -129,6 +134,7 @@ def crash_active_runs(config: StackConfig, reason: str) -> int:
             ),
             work_pool_filter=WorkPoolFilter(name=WorkPoolFilterName(any_=[config.work_pool])),
         )
+        runs = [r for r in runs if (r.labels or {}).get("prefect.worker.name", "") in ours | {""}]
         for run in runs:
             await client.set_flow_run_state(run.id, Crashed(message=reason), force=True)
         return len(runs)

@@ -26,7 +26,7 @@ from careops.db.engine import get_engine
 from careops.db.faults import masked_url
 from careops.db.uow import UnitOfWork
 from careops.demo import seed_demo
-from careops.stack import prefect_setup
+from careops.stack import automations, prefect_db, prefect_setup
 from careops.stack.config import StackConfig, StackError
 from careops.stack.processes import (
     Child,
@@ -36,6 +36,7 @@ from careops.stack.processes import (
     wait_healthy,
 )
 from careops.stack.scheduler_check import LogWatch, service_errors, wait_for_schedules
+from careops.stack.workers import Workers
 
 SERVER_START_TIMEOUT = 90.0
 SCHEDULER_TIMEOUT = 60.0  # the server schedules a new deployment within seconds (5 s loop)
@@ -49,7 +50,7 @@ class Stack:
         self.console = console
         self.env = config.child_env()
         self.server: Child | None = None
-        self.worker: Child | None = None
+        self.workers: Workers | None = None
         self.relay: Child | None = None
         self.server_log: LogWatch | None = None
         self.web: Child | None = None
@@ -106,12 +107,20 @@ class Stack:
         wait_healthy(f"http://{cfg.web_host}:{cfg.web_port}/healthz", self.web, 30.0)
         self._step(f"web app http://{cfg.web_host}:{cfg.web_port} (log {self.web.log_path})", t)
 
+        server_env = self.env
+        if cfg.prefect_database_url is not None:
+            t = time.monotonic()
+            created = prefect_db.ensure_database(cfg.prefect_database_url, cfg.database_url)
+            server_env = self.env | {
+                "PREFECT_API_DATABASE_CONNECTION_URL": cfg.prefect_database_url}
+            self._step(f"Prefect database {'created' if created else 'found'}: "
+                       f"{masked_url(cfg.prefect_database_url)}", t)
         t = time.monotonic()
         self.server_log = LogWatch.from_end(cfg.prefect_home / "server.log")
         self.server = Child(
             "prefect server",
             _prefect("server", "start", "--host", cfg.host, "--port", str(cfg.port)),
-            env=self.env,
+            env=server_env,
             cwd=cfg.root,
             log_path=cfg.prefect_home / "server.log",
         ).start()
@@ -128,6 +137,11 @@ class Stack:
             self.console.print(f"  marked {stale} run(s) left by an earlier stack Crashed")
         scheduled = self._deploy()
         self._step("deployments of prefect.yaml deployed", t)
+        t = time.monotonic()
+        created = automations.ensure_automations(cfg)
+        self._step(f"automations: a run without heartbeats for "
+                   f"{automations.HEARTBEAT_SECONDS * automations.MISSED_BEATS} s is Crashed, "
+                   f"a crashed scheduled run is retried once{' (created)' if created else ''}", t)
         t = time.monotonic()
         with self.console.status("waiting for the server's scheduler…"):
             counts = wait_for_schedules(cfg, scheduled, self.server_log, SCHEDULER_TIMEOUT)
@@ -149,15 +163,11 @@ class Stack:
 
         if cfg.worker:
             t = time.monotonic()
-            self.worker = Child(
-                "prefect worker",
-                _prefect("worker", "start", "--pool", cfg.work_pool, "--type", "process"),
-                env=self.env,
-                cwd=cfg.root,
-                log_path=cfg.prefect_home / "worker.log",
-            ).start()
+            self.workers = Workers(cfg, self.env)
+            self.workers.start()
             record_children(self.pid_file, self._children())
-            self._step(f"worker polling pool {cfg.work_pool!r} (log {self.worker.log_path})", t)
+            logs = ", ".join(str(w.log_path) for w in self.workers.children)
+            self._step(f"{cfg.workers} worker(s) polling pool {cfg.work_pool!r} (log {logs})", t)
             self._catch_up()
             if seeded:
                 self._first_plan()
@@ -231,7 +241,8 @@ class Stack:
             )
 
     def _children(self) -> list[Child]:
-        return [c for c in (self.web, self.server, self.relay, self.worker) if c is not None]
+        fixed = [c for c in (self.web, self.server, self.relay) if c is not None]
+        return fixed + (self.workers.children if self.workers else [])
 
     def _deploy(self) -> list[str]:
         """Deploy prefect.yaml; the names of the deployments that have schedules."""
@@ -261,13 +272,14 @@ class Stack:
 
     def wait(self) -> int:
         """Block until a signal (KeyboardInterrupt) or until a child exits on its own (→ 1)."""
-        children = self._children()
         next_log_check = time.monotonic() + LOG_CHECK_SECONDS
         while True:
             if self.server_log is not None and time.monotonic() > next_log_check:
                 next_log_check = time.monotonic() + LOG_CHECK_SECONDS
                 self._show_server_errors(service_errors(self.server_log.new_text()))
-            for child in children:
+            if self.workers and self.workers.restart_dead(self.console, STOP_TIMEOUT):
+                record_children(self.pid_file, self._children())
+            for child in self._children():
                 code = child.poll()
                 if code is not None:
                     self.console.print(
@@ -283,9 +295,8 @@ class Stack:
         if self.relay is not None:
             code = self.relay.stop(STOP_TIMEOUT)
             self.console.print(f"  outbox relay stopped (exit {code})")
-        if self.worker is not None:
-            code = self.worker.stop(STOP_TIMEOUT)
-            self.console.print(f"  worker stopped (exit {code})")
+        if self.workers is not None:
+            self.workers.stop(self.console, STOP_TIMEOUT)
             if self.server_ready and self.server is not None and self.server.poll() is None:
                 try:
                     crashed = prefect_setup.crash_active_runs(

@@ -29,14 +29,14 @@ class RunningStack:
     port: int
     smtp_port: int
     web_port: int
+    database_url: str = ""
+
+    def __post_init__(self) -> None:
+        self.database_url = self.database_url or f"sqlite:///{self.root / 'careops.db'}"
 
     @property
     def api_url(self) -> str:
         return f"http://127.0.0.1:{self.port}/api"
-
-    @property
-    def database_url(self) -> str:
-        return f"sqlite:///{self.root / 'careops.db'}"
 
     @property
     def mail_dir(self) -> Path:
@@ -63,13 +63,15 @@ class RunningStack:
         raise AssertionError(f"stack not up within {READY_TIMEOUT} s:\n{self.output}")
 
 
-def start_stack(root: Path, *args: str, env: dict[str, str] | None = None) -> RunningStack:
-    """`env`: more variables for the stack (e.g. CAREOPS_PREFECT__AUTH_STRING)."""
+def start_stack(
+    root: Path, *args: str, database_url: str = "", env: dict[str, str] | None = None
+) -> RunningStack:
+    """`database_url`: careops's database (default: SQLite in `root`); `env`: more variables."""
     port, smtp_port, web_port = free_port(), free_port(), free_port()
     extra = env or {}
     env = {k: v for k, v in os.environ.items() if not k.startswith(("PREFECT_", "CAREOPS_"))}
     env.update(
-        CAREOPS_DATABASE_URL=f"sqlite:///{root / 'careops.db'}",
+        CAREOPS_DATABASE_URL=database_url or f"sqlite:///{root / 'careops.db'}",
         CAREOPS_PREFECT__HOME=str(root / "prefect"),
         CAREOPS_CATCHER__MAIL_DIR=str(root / "mail"),
         **extra,
@@ -82,7 +84,7 @@ def start_stack(root: Path, *args: str, env: dict[str, str] | None = None) -> Ru
             cwd=PROJECT_ROOT, env=env, stdout=out, stderr=subprocess.STDOUT,
             start_new_session=True,
         )  # fmt: skip
-    return RunningStack(proc, root, port, smtp_port, web_port)
+    return RunningStack(proc, root, port, smtp_port, web_port, database_url)
 
 
 def kill_stack(stack: RunningStack) -> None:
@@ -93,12 +95,12 @@ def kill_stack(stack: RunningStack) -> None:
 
 @contextmanager
 def running_stack(
-    root: Path, *args: str, env: dict[str, str] | None = None
+    root: Path, *args: str, database_url: str = "", env: dict[str, str] | None = None
 ) -> Iterator[RunningStack]:
     """A stack that is up; stopped with SIGINT afterwards (killed if it does not stop)."""
     from careops.stack.processes import descendants
 
-    stack = start_stack(root, *args, env=env)
+    stack = start_stack(root, *args, database_url=database_url, env=env)
     children: list[int] = []
     try:
         stack.wait_ready()
