@@ -56,11 +56,9 @@ def should_retry(run: CrashedRun) -> bool:
 
 
 def read_run(run_id: UUID, ui_url: str) -> CrashedRun:
-    from prefect.client.orchestration import SyncPrefectClient
+    from careops.wakeups import sync_client
 
-    from careops.wakeups import api_url
-
-    with SyncPrefectClient(api_url()) as client:
+    with sync_client() as client:
         run = client.read_flow_run(run_id)
         flow = client.read_flow(run.flow_id)
     state = run.state
@@ -79,12 +77,10 @@ def read_run(run_id: UUID, ui_url: str) -> CrashedRun:
 
 def retry_run(run: CrashedRun) -> tuple[str, str]:
     """One new run of the crashed run's deployment, now; (id, name). Idempotent per run."""
-    from prefect.client.orchestration import SyncPrefectClient
-
-    from careops.wakeups import api_url
+    from careops.wakeups import sync_client
 
     assert run.deployment_id is not None
-    with SyncPrefectClient(api_url()) as client:
+    with sync_client() as client:
         crashed = client.read_flow_run(UUID(run.id))
         tags = [t for t in crashed.tags or [] if t != "wakeup"] + [RETRY_TAG]
         new = client.create_flow_run_from_deployment(

@@ -50,6 +50,14 @@ def _auth() -> str | None:
     return get_settings().prefect.auth_value()
 
 
+def sync_client(api: str | None = None):  # noqa: ANN201 - prefect is imported lazily
+    """A SyncPrefectClient for the API in force, sending careops's auth string: a bare
+    `SyncPrefectClient(url)` sends none and gets 401 from an authenticated server."""
+    from prefect.client.orchestration import SyncPrefectClient
+
+    return SyncPrefectClient(api or api_url(), auth_string=_auth())
+
+
 def schedule_wakeup(
     deployment: str, at: datetime, now: datetime, *, reason: str, api: str | None = None
 ) -> str | None:
@@ -58,14 +66,13 @@ def schedule_wakeup(
     Never raises: without a server or the deployment, the safety sweep catches the
     timer later, and that is logged.
     """
-    from prefect.client.orchestration import SyncPrefectClient
     from prefect.states import Scheduled
 
     from careops.settings import get_settings
 
     minute = wakeup_minute(at, now)
     try:
-        with SyncPrefectClient(api or api_url(), auth_string=_auth()) as client:
+        with sync_client(api) as client:
             found = client.read_deployment_by_name(deployment)
             run = client.create_flow_run_from_deployment(
                 found.id,
@@ -87,10 +94,8 @@ def cancel_wakeup(run_id: str, *, api: str | None = None) -> bool:
     flows/holiday_watch.py); False when it is gone, running or the server unreachable."""
     from uuid import UUID
 
-    from prefect.client.orchestration import SyncPrefectClient
-
     try:
-        with SyncPrefectClient(api or api_url(), auth_string=_auth()) as client:
+        with sync_client(api) as client:
             run = client.read_flow_run(UUID(run_id))
             if run.state is None or run.state.type.value != "SCHEDULED":
                 return False
