@@ -40,14 +40,21 @@ LOG_NAME = "careops-cli.log"
 logging.getLogger("psycopg").addHandler(logging.NullHandler())
 
 
+try:  # typer >= 0.25 parses with its own copy of click: its usage errors are not click's
+    from typer._click.exceptions import ClickException as _TyperUsage
+except ImportError:  # pragma: no cover - an older typer uses click itself
+    _TyperUsage = click.ClickException
+
+
 class CareopsGroup(TyperGroup):
     """The top-level command group: no command ever ends in a traceback on the terminal."""
 
     def invoke(self, ctx: click.Context):
         try:
             return super().invoke(ctx)
-        except (typer.Exit, typer.Abort, click.exceptions.Exit, click.ClickException, click.Abort):
-            raise
+        except (typer.Exit, typer.Abort, click.exceptions.Exit, click.ClickException, click.Abort,
+                _TyperUsage):
+            raise  # usage errors (a missing or bad option): click prints them, exit 2
         except CareopsError as exc:
             _print_error(str(exc))
             raise typer.Exit(EXIT_BAD_INPUT) from exc
