@@ -49,23 +49,47 @@ class LogWatch:
         return data.decode("utf-8", errors="replace")
 
 
-def service_errors(log_text: str, context: int = 12) -> list[str]:
-    """Each error in a Prefect server log excerpt, with the lines that follow it (the cause)."""
-    lines = log_text.splitlines()
-    errors: list[str] = []
-    i = 0
-    while i < len(lines):
-        if _ERROR_LINE.match(lines[i]):
-            block = lines[i : i + context]
-            # a traceback ends at its exception line: the first unindented line after it
-            for j, line in enumerate(block[1:], start=1):
-                if line and not line.startswith((" ", "\t")) and "Traceback" not in line:
-                    block = block[: j + 1]
-                    break
-            errors.append("\n".join(block))
-            i += len(block)
+_RECORD_START = re.compile(r"^\d\d:\d\d:\d\d\.\d+ \| ")
+
+
+def _records(log_text: str) -> list[list[str]]:
+    """The log's records: a timestamped line and the lines under it (a traceback)."""
+    records: list[list[str]] = []
+    for line in log_text.splitlines():
+        if _RECORD_START.match(line) or not records:
+            records.append([line])
         else:
-            i += 1
+            records[-1].append(line)
+    return records
+
+
+def retried_busy(record: str) -> bool:
+    """A message consumer that lost a write race for Prefect's SQLite database ("database is
+    locked": an automation trigger's bucket update with automations on, several runs at
+    once). Prefect puts the message back and handles it again: retried, not lost."""
+    return "Failed in consume_loop" in record and "database is locked" in record
+
+
+def service_errors(log_text: str, context: int = 12) -> list[str]:
+    """Each error in a Prefect server log excerpt, with the lines that follow it (the cause).
+    Consumers' SQLite write races that Prefect retries (`retried_busy`) are left out."""
+    errors: list[str] = []
+    for record in _records(log_text):
+        i = 0
+        while i < len(record):
+            if _ERROR_LINE.match(record[i]):
+                if i == 0 and retried_busy("\n".join(record)):
+                    break
+                block = record[i : i + context]
+                # a traceback ends at its exception line: the first unindented line after it
+                for j, line in enumerate(block[1:], start=1):
+                    if line and not line.startswith((" ", "\t")) and "Traceback" not in line:
+                        block = block[: j + 1]
+                        break
+                errors.append("\n".join(block))
+                i += len(block)
+            else:
+                i += 1
     return errors
 
 

@@ -51,3 +51,33 @@ def test_only_scheduler_errors_stop_the_start() -> None:
     errors = service_errors(SCHEDULER_FAILURE + HEARTBEAT_RACE)
     assert len(errors) == 2
     assert scheduler_errors(errors) == errors[:1]
+
+
+# With the crash-recovery automations, the trigger service updates its buckets for every flow
+# run event; on SQLite two writers at once lose the race and Prefect retries the message.
+CONSUMER_BUSY = """\
+12:06:00.000 | ERROR   | prefect.server.utilities.messaging.memory - Failed in consume_loop
+Traceback (most recent call last):
+  File ".../prefect/server/utilities/messaging/memory.py", line 375, in _consume_loop
+  File ".../prefect/server/events/triggers.py", line 992, in increment_bucket
+  File ".../sqlalchemy/engine/base.py", line 2000, in _exec_single_context
+  File ".../sqlalchemy/engine/base.py", line 2000, in _exec_single_context
+  File ".../sqlalchemy/engine/base.py", line 2000, in _exec_single_context
+  File ".../sqlalchemy/engine/base.py", line 2000, in _exec_single_context
+  File ".../sqlalchemy/engine/base.py", line 2000, in _exec_single_context
+  File ".../sqlalchemy/engine/base.py", line 2000, in _exec_single_context
+  File ".../sqlalchemy/engine/base.py", line 2000, in _exec_single_context
+  File ".../sqlalchemy/engine/base.py", line 2000, in _exec_single_context
+  File ".../aiosqlite/core.py", line 63, in _connection_worker_thread
+sqlalchemy.exc.OperationalError: (sqlite3.OperationalError) database is locked
+12:06:00.100 | INFO    | uvicorn.access - 127.0.0.1 "GET /api/health HTTP/1.1" 200
+"""
+
+
+def test_a_retried_consumer_race_is_not_an_error_but_other_errors_around_it_are() -> None:
+    errors = service_errors(HEARTBEAT_RACE + CONSUMER_BUSY + SCHEDULER_FAILURE)
+    assert len(errors) == 2
+    assert "Worker channel heartbeat" in errors[0] and "Unexpected error" in errors[1]
+    # a consumer failing for another reason is still shown
+    other = CONSUMER_BUSY.replace("database is locked", "no such table: automation_bucket")
+    assert len(service_errors(other)) == 1
