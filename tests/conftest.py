@@ -11,18 +11,17 @@
 from __future__ import annotations
 
 import os
-import uuid
 from collections.abc import Iterator
 
 import pytest
-from sqlalchemy import Engine, create_engine, text
-from sqlalchemy.engine import make_url
+from sqlalchemy import Engine, text
 
 from careops.db.base import Base
-from careops.db.engine import get_engine, normalise_url
+from careops.db.engine import get_engine
 from careops.db.migrate import upgrade
 from careops.db.uow import UnitOfWork
 from careops.settings import Settings, get_settings
+from tests.support.pg import scratch_database
 from tests.support.smtp import SmtpSink
 
 PG_ADMIN_URL = os.environ.get("CAREOPS_TEST_DATABASE_URL")
@@ -42,18 +41,9 @@ def _sqlite_url(tmp_path_factory: pytest.TempPathFactory) -> str:
 @pytest.fixture(scope="session")
 def _postgres_url() -> Iterator[str]:
     assert PG_ADMIN_URL is not None
-    admin_url = make_url(normalise_url(PG_ADMIN_URL))
-    name = f"careops_test_{uuid.uuid4().hex[:10]}"
-    admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    url = admin_url.set(database=name).render_as_string(hide_password=False)
-    upgrade(url)
-    yield url
-    get_engine(url).dispose()
-    with admin.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    admin.dispose()
+    with scratch_database(PG_ADMIN_URL, "careops_test") as url:
+        upgrade(url)
+        yield url
 
 
 @pytest.fixture(params=_backends())

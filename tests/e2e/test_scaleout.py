@@ -31,15 +31,16 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
-from sqlalchemy import create_engine, func, select, text
+from sqlalchemy import func, select
 from sqlalchemy.engine import make_url
 
 from careops.clock import local_today
-from careops.db.engine import get_engine, normalise_url
+from careops.db.engine import get_engine
 from careops.db.migrate import upgrade
 from careops.db.uow import UnitOfWork
 from careops.stack.automations import HEARTBEAT_SECONDS, MISSED_BEATS, ZOMBIE_MESSAGE
 from careops.stack.prefect_setup import with_client
+from tests.support.pg import scratch_database
 from tests.support.sites import SiteServer
 from tests.support.stack import RunningStack, running_stack
 
@@ -62,22 +63,10 @@ def pg_database() -> Iterator[str]:
         )
     from careops.demo import seed_demo
 
-    admin_url = make_url(normalise_url(PG_ADMIN_URL))
-    name = f"careops_scale_{uuid.uuid4().hex[:8]}"
-    admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    url = admin_url.set(database=name).render_as_string(hide_password=False)
-    try:
+    with scratch_database(PG_ADMIN_URL, "careops_scale", also=("_prefect",)) as url:
         upgrade(url)
         seed_demo(UnitOfWork(get_engine(url)), today=local_today(ZoneInfo("Asia/Shanghai")))
         yield url
-    finally:
-        get_engine(url).dispose()
-        with admin.connect() as conn:
-            for db in (name, f"{name}_prefect"):
-                conn.execute(text(f'DROP DATABASE IF EXISTS "{db}" WITH (FORCE)'))
-        admin.dispose()
 
 
 @pytest.fixture(scope="module")
