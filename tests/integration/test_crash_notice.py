@@ -5,31 +5,17 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from careops.bootstrap import get_mailer
-from careops.crash_recovery import CrashedRun, notify_ops
+from careops.crash_recovery import notify_ops
 from careops.db.models import OutboxMessage
 from careops.mail.delivery import deliver_pending
-
-
-def _crashed(**changes) -> CrashedRun:
-    values = dict(
-        id="7f0c",
-        name="wakeup 12-02 09:05",
-        flow_name="holiday-watch",
-        deployment_id="d",
-        state_type="CRASHED",
-        message="No heartbeat for 90 s.",
-        scheduled=True,
-        is_retry=False,
-        url="http://127.0.0.1:4200/runs/flow-run/7f0c",
-    )
-    return CrashedRun(**(values | changes))
+from tests.support.factories import crashed_run
 
 
 def test_a_crashed_run_is_mailed_to_ops_once(uow, settings, smtp) -> None:
-    run = _crashed()
+    run = crashed_run()
     assert notify_ops(uow, get_mailer(), run, settings.ops_email, ("9a1b", "retry of x"))
     assert not notify_ops(uow, get_mailer(), run, settings.ops_email, ("9a1b", "retry of x"))
-    adhoc = _crashed(id="8e2d", name="brave-otter", scheduled=False)
+    adhoc = crashed_run(id="8e2d", name="brave-otter", scheduled=False)
     assert notify_ops(uow, get_mailer(), adhoc, settings.ops_email, None)
     with uow:
         keys = sorted(uow.session.scalars(select(OutboxMessage.key)))

@@ -82,3 +82,22 @@ class World:
             self.uow.session.add(obj)
             self.uow.commit()
             return obj.id
+
+
+def crashed_run(**changes):
+    """The facts recovery reads of a crashed run (careops.crash_recovery.CrashedRun): by
+    default a scheduled holiday-watch wakeup that crashed; `changes` override fields."""
+    from careops.crash_recovery import CrashedRun
+
+    values = dict(
+        id="7f0c",
+        name="wakeup 12-02 09:05",
+        flow_name="holiday-watch",
+        deployment_id="d",
+        state_type="CRASHED",
+        message="No heartbeat for 90 s.",
+        scheduled=True,
+        is_retry=False,
+        url="http://127.0.0.1:4200/runs/flow-run/7f0c",
+    )
+    return CrashedRun(**(values | changes))

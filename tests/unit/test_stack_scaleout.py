@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 import yaml
 
-from careops.crash_recovery import CrashedRun, run_id_of, should_retry
+from careops.crash_recovery import run_id_of, should_retry
 from careops.db.faults import masked_url
 from careops.settings import PROJECT_ROOT, Settings
 from careops.stack.automations import (
@@ -16,6 +16,7 @@ from careops.stack.automations import (
 )
 from careops.stack.config import StackConfig, StackError
 from careops.stack.prefect_db import prefect_database_url
+from tests.support.factories import crashed_run
 
 
 def test_careops_on_postgres_puts_prefect_in_a_database_of_its_own() -> None:
@@ -62,27 +63,12 @@ def test_every_deployment_heartbeats_as_often_as_the_automation_expects() -> Non
     assert zombie_automation().actions[0].force is False
 
 
-def _run(**changes) -> CrashedRun:
-    values = dict(
-        id="1",
-        name="brave-otter",
-        flow_name="fault-watch",
-        deployment_id="d",
-        state_type="CRASHED",
-        message="",
-        scheduled=True,
-        is_retry=False,
-        url="u",
-    )
-    return CrashedRun(**(values | changes))
-
-
 def test_only_a_crashed_scheduled_run_that_is_no_retry_is_retried() -> None:
-    assert should_retry(_run())
-    assert not should_retry(_run(scheduled=False))
-    assert not should_retry(_run(is_retry=True))
-    assert not should_retry(_run(state_type="COMPLETED"))
-    assert not should_retry(_run(flow_name="recover-crashed-run"))
+    assert should_retry(crashed_run())
+    assert not should_retry(crashed_run(scheduled=False))
+    assert not should_retry(crashed_run(is_retry=True))
+    assert not should_retry(crashed_run(state_type="COMPLETED"))
+    assert not should_retry(crashed_run(flow_name="recover-crashed-run"))
 
 
 def test_the_run_id_comes_from_the_event_resource() -> None:
