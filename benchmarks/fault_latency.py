@@ -32,6 +32,7 @@ sys.path.insert(0, str(ROOT))
 CAREOPS = [str(ROOT / ".venv" / "bin" / "careops")]
 
 from careops.stack.processes import free_port, http_ok  # noqa: E402
+from tests.support.stack import searchable  # noqa: E402
 
 
 def lines(index: Path) -> int:
@@ -51,7 +52,7 @@ def project_code(database_url: str) -> str:
     from sqlalchemy import select
 
     from careops.db.engine import make_engine
-    from careops.db.models import Project
+    from careops.db.models.common import Project
 
     engine = make_engine(database_url)
     with engine.connect() as conn:
@@ -89,6 +90,13 @@ def measure(env: dict[str, str], index: Path, code: str, runs: int) -> list[floa
 def measure_deployment(index: Path, code: str, runs: int) -> list[float]:
     from datetime import UTC, datetime
 
+    from careops.secrets import prefect_auth
+    from careops.settings import get_settings
+
+    get_settings.cache_clear()
+    auth = prefect_auth(get_settings())  # the stack's server always requires one
+    if auth:
+        os.environ["PREFECT_API_AUTH_STRING"] = auth
     from prefect.deployments import run_deployment
 
     times = []
@@ -140,17 +148,20 @@ def main() -> None:
                  else measure(env, index, code, args.runs))
     else:
         tmp = Path(tempfile.mkdtemp(prefix="careops-bench-"))
-        api_port, smtp_port = free_port(), free_port()
+        searchable(tmp)  # the stack's PostgreSQL runs as `nobody` under root
+        api_port, smtp_port, web_port = free_port(), free_port(), free_port()
         env = dict(os.environ) | {
             "CAREOPS_DATABASE_URL": f"sqlite:///{tmp / 'careops.db'}",
             "CAREOPS_PREFECT__HOME": str(tmp / "prefect"),
             "CAREOPS_CATCHER__MAIL_DIR": str(tmp / "mail"),
+            "CAREOPS_SECRETS_DIR": str(tmp / "secrets"),
             "CAREOPS_SMTP__HOST": "127.0.0.1",
             "CAREOPS_SMTP__PORT": str(smtp_port),
         }
         log = (tmp / "stack.log").open("w")
         stack = subprocess.Popen(
             [*CAREOPS, "stack", "up", "--port", str(api_port), "--smtp-port", str(smtp_port),
+             "--web-port", str(web_port),
              *([] if args.deployment else ["--no-worker"])],
             env=env, stdout=log, stderr=subprocess.STDOUT,
             start_new_session=True,
@@ -165,6 +176,7 @@ def main() -> None:
             code = project_code(env["CAREOPS_DATABASE_URL"])
             if args.deployment:
                 os.environ["PREFECT_API_URL"] = f"http://127.0.0.1:{api_port}/api"
+                os.environ["CAREOPS_SECRETS_DIR"] = str(tmp / "secrets")
                 wait_for(lambda: "is up" in (tmp / "stack.log").read_text(), 180, "deployments")
                 times = measure_deployment(tmp / "mail" / "index.txt", code, args.runs)
             else:

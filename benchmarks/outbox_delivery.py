@@ -29,7 +29,7 @@ from careops import outbox  # noqa: E402
 from careops.clock import utcnow  # noqa: E402
 from careops.db.engine import make_engine  # noqa: E402
 from careops.db.migrate import upgrade  # noqa: E402
-from careops.db.models import OutboxMessage  # noqa: E402
+from careops.db.models.outbox import OutboxMessage  # noqa: E402
 from careops.db.uow import UnitOfWork  # noqa: E402
 from careops.mail.delivery import deliver_pending  # noqa: E402
 from careops.mail.message import build_message  # noqa: E402

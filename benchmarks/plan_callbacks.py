@@ -26,10 +26,12 @@ from sqlalchemy.engine import make_url
 from careops.bootstrap import get_calendar, get_mailer
 from careops.db.engine import make_engine, normalise_url
 from careops.db.migrate import upgrade
-from careops.db.models import Callback, Customer, Department, OutboxMessage, Project, Staff
+from careops.db.models.callbacks import Callback
+from careops.db.models.common import Customer, Department, Project, Staff
+from careops.db.models.outbox import OutboxMessage
 from careops.db.uow import UnitOfWork
 from careops.months import Month
-from careops.services.callback_planning import plan_month, queue_call_lists
+from careops.services.callbacks.planning import plan_month, queue_call_lists
 
 MONTH = Month(2026, 12)
 NOW = datetime(2026, 12, 1, 1, 0, tzinfo=UTC)

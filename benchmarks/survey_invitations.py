@@ -30,16 +30,18 @@ from sqlalchemy import delete, func, insert, select, update  # noqa: E402
 from careops.db.base import Base  # noqa: E402
 from careops.db.engine import make_engine  # noqa: E402
 from careops.db.migrate import upgrade  # noqa: E402
-from careops.db.models import Customer, OutboxMessage, Project  # noqa: E402
-from careops.db.survey_models import CampaignMember  # noqa: E402
+from careops.db.models.common import Customer, Project  # noqa: E402
+from careops.db.models.outbox import OutboxMessage
+from careops.db.models.survey import CampaignMember  # noqa: E402
 from careops.db.uow import UnitOfWork  # noqa: E402
 from careops.mail.message import build_message, build_raw  # noqa: E402
 from careops.mail.render import MailRenderer  # noqa: E402
 from careops.mailer import Mailer  # noqa: E402
-from careops.services.survey_campaign import build_campaign  # noqa: E402
-from careops.services.survey_invitations import invite  # noqa: E402
-from careops.services.survey_links import SurveyLinks  # noqa: E402
-from careops.settings import PROJECT_ROOT, SurveySettings  # noqa: E402
+from careops.process_settings import SurveySettings
+from careops.services.survey.campaign import build_campaign  # noqa: E402
+from careops.services.survey.invitations import invite  # noqa: E402
+from careops.services.survey.links import SurveyLinks  # noqa: E402
+from careops.settings import PROJECT_ROOT  # noqa: E402
 
 SENDER = "careops 客服部 <careops@example.com>"
 DAY = date(2026, 12, 1)
@@ -86,7 +88,7 @@ def main() -> None:
     args = parser.parse_args()
 
     renderer = MailRenderer(PROJECT_ROOT / "templates")
-    links = SurveyLinks("benchmark-secret", "http://127.0.0.1:8400", 90)
+    links = SurveyLinks("benchmark-key-" + "x" * 32, "http://127.0.0.1:8400", 90)
     mailer = Mailer(renderer, SENDER)
     with tempfile.TemporaryDirectory() as tmp:
         url = args.database_url or f"sqlite:///{Path(tmp) / 'bench.db'}"

@@ -16,6 +16,7 @@ import asyncio
 import multiprocessing as mp
 import os
 import re
+import secrets
 import statistics
 import sys
 import tempfile
@@ -51,9 +52,9 @@ def seed(url: str, count: int, secret: str) -> list[str]:
     from careops.db.engine import make_engine
     from careops.db.migrate import upgrade
     from careops.db.uow import UnitOfWork
-    from careops.services.survey_campaign import build_campaign
-    from careops.services.survey_links import SurveyLinks
-    from careops.settings import SurveySettings
+    from careops.process_settings import SurveySettings
+    from careops.services.survey.campaign import build_campaign
+    from careops.services.survey.links import SurveyLinks
 
     upgrade(url)
     engine = make_engine(url)
@@ -61,9 +62,11 @@ def seed(url: str, count: int, secret: str) -> list[str]:
     build_campaign(UnitOfWork(engine), 2026, DAY, SurveySettings(), NOW)
     links = SurveyLinks(secret, "", 90)
     with engine.connect() as conn:
-        ids = [row[0] for row in conn.execute(text("SELECT id FROM campaign_member ORDER BY id"))]
+        rows = conn.execute(text(
+            "SELECT m.id, c.contact_email FROM campaign_member m JOIN customer c "
+            "ON c.id = m.customer_id ORDER BY m.id")).all()
     engine.dispose()
-    return [f"/survey/{links.token(i, 'x@customer.test')}" for i in ids]
+    return [f"/survey/{links.token(i, email)}" for i, email in rows]  # the page checks "to"
 
 
 async def load(base: str, paths: list[str], total: int, kind: str) -> list[float]:
@@ -107,7 +110,7 @@ def main() -> None:
     parser.add_argument("--clients", type=int, default=50)
     parser.add_argument("--requests", type=int, default=2000)
     args = parser.parse_args()
-    secret = "benchmark-secret"
+    secret = secrets.token_urlsafe(32)  # a key careops accepts (careops.secrets)
     with tempfile.TemporaryDirectory() as tmp:
         url = f"sqlite:///{Path(tmp) / 'web.db'}"
         paths = seed(url, args.clients, secret)
@@ -135,6 +138,8 @@ def main() -> None:
     print(report("GET /healthz", results["anchor"]) + "   (anchor)")
     print(report("GET survey form", results["get"]))
     print(report("POST survey form", results["post"]))
+    print("load average (1, 5, 15 min) at the end: "
+          + " ".join(f"{x:.2f}" for x in os.getloadavg()))
 
 
 if __name__ == "__main__":

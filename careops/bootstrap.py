@@ -26,6 +26,21 @@ def _calendar(folder: Path, _files: tuple[tuple[str, int, int], ...]) -> WorkCal
     return load_calendar(folder)
 
 
+def get_watch_calendar() -> WorkCalendar:
+    """R3's calendar: `get_calendar()`, with an unpublished year planned provisionally (its
+    statutory days plus the weekends, careops.rules.holidays.provisional_supplement) instead of
+    refused. Only the holiday watch uses it; deadlines keep waiting for the published file."""
+    return _watch_calendar(get_calendar())
+
+
+@lru_cache(maxsize=4)
+def _watch_calendar(calendar: WorkCalendar) -> WorkCalendar:
+    from careops.calendar import statutory_days
+    from careops.rules.holidays import provisional_supplement
+
+    return calendar.provisional(lambda year: provisional_supplement(year, statutory_days(year)))
+
+
 @lru_cache
 def get_renderer() -> MailRenderer:
     settings = get_settings()
@@ -34,10 +49,14 @@ def get_renderer() -> MailRenderer:
 
 def get_mailer() -> Mailer:
     settings = get_settings()
-    return Mailer(get_renderer(), settings.smtp.sender, settings.default_locale)
+    from careops.staff_links import staff_links
+
+    return Mailer(get_renderer(), settings.smtp.sender, settings.default_locale,
+                  links=staff_links(settings))
 
 
 def reset() -> None:
     """Forget cached collaborators (tests change settings between cases)."""
     _calendar.cache_clear()
+    _watch_calendar.cache_clear()
     get_renderer.cache_clear()

@@ -6,12 +6,18 @@ is therefore "published" when the package has official data for it or when a sup
 ``config/calendar/YYYY.toml`` provides it; any date arithmetic touching another year raises
 :class:`UnknownCalendarYear` instead of guessing. A supplement replaces the package's data for its
 year. Results are cached per year: planning calls this ~200k times per run.
+
+One exception, for R3 only: `WorkCalendar.provisional(plan)` gives a calendar that plans an
+unpublished year with `plan(year)` instead of refusing it (careops.rules.holidays.
+provisional_supplement: the package's statutory days plus the weekends, no make-up working days),
+so the holiday watch can plan a *provisional* window; deadlines never use it.
 """
 
 from __future__ import annotations
 
 import re
 import tomllib
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from pathlib import Path
@@ -83,9 +89,11 @@ class WorkCalendar:
         supplements: dict[int, YearSupplement] | None = None,
         *,
         calendar_dir: str = "config/calendar",
+        plan: Callable[[int], YearSupplement] | None = None,
     ) -> None:
         self._supplements = dict(supplements or {})
         self._calendar_dir = calendar_dir
+        self._plan = plan
         self._working: dict[date, bool] = {}
         self._names: dict[date, str] = {}
         self._loaded: set[int] = set()
@@ -109,14 +117,25 @@ class WorkCalendar:
     def is_published(self, year: int) -> bool:
         return year in self._supplements or year <= _LAST_OFFICIAL
 
+    def provisional(self, plan: Callable[[int], YearSupplement]) -> WorkCalendar:
+        """This calendar, except that an unpublished year is planned by `plan(year)` instead of
+        refused (R3's provisional watch windows only): `is_provisional(year)` says which."""
+        return WorkCalendar(self._supplements, calendar_dir=self._calendar_dir, plan=plan)
+
+    def is_provisional(self, year: int) -> bool:
+        """True when `year` is unpublished and this calendar plans it provisionally."""
+        return self._plan is not None and not self.is_published(year)
+
     def _load(self, year: int) -> None:
         if year in self._loaded:
             return
+        sup = self._supplements.get(year)
         if not self.is_published(year):
-            raise UnknownCalendarYear(year, self._calendar_dir)
+            if self._plan is None:
+                raise UnknownCalendarYear(year, self._calendar_dir)
+            sup = self._plan(year)
         start = date(year, 1, 1)
         days = [start + timedelta(days=i) for i in range((date(year + 1, 1, 1) - start).days)]
-        sup = self._supplements.get(year)
         if sup is not None:
             for d in days:
                 self._working[d] = d in sup.workdays or (d.weekday() < 5 and d not in sup.days_off)
@@ -202,6 +221,14 @@ class WorkCalendar:
 
     def last_working_day(self, year: int, month: int) -> date:
         return self._month_working_days(year, month)[-1]
+
+
+def statutory_days(year: int) -> dict[date, str]:
+    """The `holidays` package's holidays of `year`, by Chinese name: the official days of a year
+    it has, else its estimate (the statutory days by law, lunar dates included, and its 补假 for
+    one falling on a weekend; no make-up working days, no moved days)."""
+    return {d: n for d, n in holidays.China(years=year, language="zh_CN").items()
+            if d.year == year}
 
 
 def _as_date(value: object, path: Path, where: str) -> date:

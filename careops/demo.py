@@ -19,7 +19,7 @@ from datetime import date, timedelta
 from faker import Faker
 from sqlalchemy import func, insert, select
 
-from careops.db.models import Customer, Department, Project, Staff, StaffRole
+from careops.db.models.common import Customer, Department, Project, Staff, StaffRole
 from careops.db.uow import UnitOfWork
 
 MAIL_DOMAIN = "careops.local"

@@ -2,8 +2,9 @@
 
 Checks, in order: the database (reachable, at the newest migration); SMTP (connect, STARTTLS
 and login when configured); the working-day calendar for the next 90 days (and, from
-1 November, next year's); the Prefect API (reachable, every deployment of prefect.yaml there
-with its schedules, a live worker on the pool); the outbox (pending, retrying, failed, the
+1 November, next year's); the key that signs customers' links (set or generated, not one that
+ships in the source, long enough); the Prefect API (reachable, every deployment of prefect.yaml
+there with its schedules, a live worker on the pool); the outbox (pending, retrying, failed, the
 oldest waiting mail); the last run of every scheduled deployment. A check that cannot run
 because an earlier one failed (no Prefect API: no deployments) says so instead of guessing.
 """
@@ -43,6 +44,7 @@ def run_checks(settings: Settings, now: datetime, today: date) -> list[Check]:
         ("database", lambda: check_database(settings.database_url)),
         ("smtp", lambda: check_smtp(settings)),
         ("calendar", lambda: check_calendar(today)),
+        ("web secret key", lambda: check_web_key(settings)),
         ("outbox", lambda: check_outbox(now)),
     ]
     rows = [_safely(name, fn) for name, fn in checks]
@@ -66,11 +68,15 @@ def _one_line(exc: BaseException) -> str:
 def check_database(url: str) -> Check:
     from careops.db.backup import schema_revision
     from careops.db.engine import normalise_url
-    from careops.db.faults import masked_url
+    from careops.db.faults import describe_fault, masked_url
     from careops.db.migrate import head_revision
 
     where = masked_url(normalise_url(url))
-    revision, head = schema_revision(url), head_revision()
+    try:
+        revision, head = schema_revision(url), head_revision()
+    except Exception as exc:  # noqa: BLE001 - the reason is the row, with the masked URL
+        reason = describe_fault(exc, normalise_url(url)) or _one_line(exc)
+        return Check("database", Status.FAIL, f"{where}: {reason}")
     if revision != head:
         return Check("database", Status.FAIL, f"{where} is at {revision or 'no schema'}, the code "
                      f"needs {head}: run `careops db upgrade`")
@@ -110,11 +116,25 @@ def check_calendar(today: date, days_ahead: int = CALENDAR_DAYS_AHEAD) -> Check:
     return Check("calendar", Status.OK, f"working days known through {last} ({wanted})")
 
 
+def check_web_key(settings: Settings) -> Check:
+    """The key of the customers' links: there, not one that ships in the source, long enough
+    (careops.secrets); the detail names where it is, never its value."""
+    from careops.secrets import SecretProblem, web_key_file, web_secret_key
+
+    try:
+        web_secret_key(settings)
+    except SecretProblem as exc:
+        return Check("web secret key", Status.FAIL, str(exc))
+    where = ("web.secret_key (configured)" if settings.web.secret_key is not None
+             else str(web_key_file(settings)))
+    return Check("web secret key", Status.OK, f"{where}: a private key, long enough")
+
+
 def check_outbox(now: datetime) -> Check:
     from sqlalchemy import func, select
 
-    from careops.db.models import OutboxMessage as M
-    from careops.db.models import OutboxStatus
+    from careops.db.models.outbox import OutboxMessage as M
+    from careops.db.models.outbox import OutboxStatus
     from careops.db.uow import UnitOfWork
 
     uow = UnitOfWork()

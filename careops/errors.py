@@ -31,3 +31,7 @@ class SmtpUnreachable(DeliveryError):
 
 class MailGivenUp(DeliveryError):
     """Mail failed for good (after `smtp.max_attempts`, or with no usable recipient)."""
+
+
+class StackError(CareopsError):
+    """The embedded stack could not start or one of its processes failed."""

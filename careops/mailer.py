@@ -6,9 +6,11 @@ the state change it reports is committed. Delivery happens later (careops.mail.d
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from sqlalchemy.orm import Session
 
@@ -16,6 +18,13 @@ from careops import outbox
 from careops.addresses import usable_addresses, usable_recipients
 from careops.mail.message import NO_RECIPIENT, InlineImage, build_message, build_raw
 from careops.mail.render import MailRenderer
+from careops.secrets import SecretProblem
+from careops.staff_links import StaffLinks
+
+if TYPE_CHECKING:
+    from careops.db.models.common import Staff
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -40,6 +49,22 @@ class Mailer:
     renderer: MailRenderer
     sender: str
     default_locale: str = "zh_CN"
+    links: StaffLinks | None = None  # staff members' personal links (careops.staff_links)
+
+    def staff_link(self, staff: Staff, scope: str, subject: object,
+                   expires: datetime) -> str | None:
+        """`staff`'s personal link to the `scope` page of `subject`, valid until `expires`;
+        None when this mailer makes no links or the installation has no usable key (the mail
+        still goes, with the CLI and Prefect UI ways to act)."""
+        if self.links is None:
+            return None
+        try:
+            return self.links.url(staff_id=staff.id, recipient=staff.email,
+                                  generation=staff.link_generation or 0, scope=scope,
+                                  subject=str(subject), expires=expires)
+        except SecretProblem as exc:
+            log.warning("mail to %s goes without its personal link: %s", staff.code, exc)
+            return None
 
     def queue(
         self,

@@ -10,6 +10,23 @@ from datetime import date
 from careops.errors import CareopsError
 
 _PATTERN = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
+# The years careops accepts as input: the calendar and date arithmetic (a month after, working
+# days after) stay far from datetime's limits (years 1-9999), and no real date is outside.
+MIN_YEAR, MAX_YEAR = 1900, 2999
+YEARS = f"careops handles the years {MIN_YEAR}-{MAX_YEAR}"
+
+
+def check_year(year: int, what: str) -> int:
+    """`year`, or CareopsError naming `what` (the input as the user gave it) if out of range."""
+    if not MIN_YEAR <= year <= MAX_YEAR:
+        raise CareopsError(f"{what} is out of range: {YEARS}")
+    return year
+
+
+def check_day(day: date, what: str) -> date:
+    """`day` (a date or datetime), or CareopsError naming `what` if its year is out of range."""
+    check_year(day.year, what)
+    return day
 
 
 @dataclass(frozen=True, order=True)
@@ -22,6 +39,7 @@ class Month:
         match = _PATTERN.match(text.strip())
         if not match:
             raise CareopsError(f"month {text!r} is not of the form YYYY-MM (e.g. 2026-12)")
+        check_year(int(match[1]), f"month {text!r}")
         return cls(int(match[1]), int(match[2]))
 
     @classmethod

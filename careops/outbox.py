@@ -7,7 +7,9 @@
   deliverer that crashes leaves its rows `sending`; once the lease expires they are due again
   (so a message in flight during a crash may go out twice, with the same Message-ID).
 - `mark_sent` / `mark_failed` record the outcome; failures back off exponentially and give up
-  after `max_attempts`.
+  after `max_attempts`. A message whose recipients the server answered apart (some refused at
+  RCPT) is recorded per recipient (`careops.outbox_recipients`); `claim_due` then gives only
+  the recipients still owed.
 """
 
 from __future__ import annotations
@@ -22,10 +24,11 @@ from sqlalchemy import Engine, and_, bindparam, func, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
+from careops import outbox_recipients
 from careops.addresses import usable_addresses
 from careops.clock import utcnow
 from careops.db.insert import insert_ignoring_duplicates
-from careops.db.models import OutboxMessage, OutboxStatus
+from careops.db.models.outbox import OutboxMessage, OutboxStatus
 from careops.errors import CareopsError
 from careops.mail.message import RawMail
 
@@ -40,6 +43,7 @@ class Claimed:
     recipients: list[str]
     raw: str
     attempts: int  # including the current one
+    partial: bool = False  # answered apart before: `recipients` are those still owed
 
 
 @dataclass(frozen=True)
@@ -123,14 +127,23 @@ def enqueue_many(
     for key, category, mail, problems in mails:
         addresses = mail.recipients
         error = None if addresses else "no usable recipient: " + ("; ".join(problems) or "none")
-        rows.append({
-            "key": key, "category": category, "recipients": ",".join(addresses),
-            "subject": mail.subject[:300], "message_id": mail.message_id, "raw": mail.raw,
-            "status": OutboxStatus.FAILED if error else OutboxStatus.PENDING, "attempts": 0,
-            "next_attempt_at": moment, "created_at": moment,
-            "last_error": error[:_MAX_ERROR] if error else None,
-        })
+        rows.append(
+            {
+                "key": key,
+                "category": category,
+                "recipients": ",".join(addresses),
+                "subject": mail.subject[:300],
+                "message_id": mail.message_id,
+                "raw": mail.raw,
+                "status": OutboxStatus.FAILED if error else OutboxStatus.PENDING,
+                "attempts": 0,
+                "next_attempt_at": moment,
+                "created_at": moment,
+                "last_error": error[:_MAX_ERROR] if error else None,
+            }
+        )
     insert_ignoring_duplicates(session, OutboxMessage, rows, ["key"])
+
 
 def claim_due(
     engine: Engine,
@@ -162,7 +175,9 @@ def claim_due(
         rows = conn.execute(stmt).all()
         if not rows:
             return []
+        answered_apart: dict[int, set[str]] = {}
         for ids in _chunks([row.id for row in rows]):
+            answered_apart.update(outbox_recipients.delivered(conn, ids))
             conn.execute(
                 update(_T)
                 .where(_T.c.id.in_(ids))
@@ -172,10 +187,12 @@ def claim_due(
                     attempts=_T.c.attempts + 1,
                 )
             )
-    return [
-        Claimed(row.id, [r for r in row.recipients.split(",") if r], row.raw, row.attempts + 1)
-        for row in rows
-    ]
+    claimed = []
+    for row in rows:
+        sent = answered_apart.get(row.id, set())
+        owed = [r for r in row.recipients.split(",") if r and r not in sent]
+        claimed.append(Claimed(row.id, owed, row.raw, row.attempts + 1, row.id in answered_apart))
+    return claimed
 
 
 def mark_sent(engine: Engine, ids: Iterable[int], now: datetime) -> None:
@@ -185,9 +202,7 @@ def mark_sent(engine: Engine, ids: Iterable[int], now: datetime) -> None:
             conn.execute(
                 update(_T)
                 .where(_T.c.id.in_(chunk))
-                .values(
-                    status=OutboxStatus.SENT, sent_at=now, claimed_until=None, last_error=None
-                )
+                .values(status=OutboxStatus.SENT, sent_at=now, claimed_until=None, last_error=None)
             )
 
 
@@ -270,7 +285,12 @@ def failed(engine: Engine) -> list[FailedMessage]:
     """Messages given up after `max_attempts`, oldest first."""
     stmt = (
         select(
-            _T.c.id, _T.c.key, _T.c.category, _T.c.recipients, _T.c.subject, _T.c.attempts,
+            _T.c.id,
+            _T.c.key,
+            _T.c.category,
+            _T.c.recipients,
+            _T.c.subject,
+            _T.c.attempts,
             _T.c.last_error,
         )
         .where(_T.c.status == OutboxStatus.FAILED)
@@ -283,4 +303,3 @@ def failed(engine: Engine) -> list[FailedMessage]:
 def _chunks(ids: list[int]) -> Iterator[list[int]]:
     for start in range(0, len(ids), _CHUNK):
         yield ids[start : start + _CHUNK]
-

@@ -44,10 +44,12 @@ def api_url() -> str:
 
 def _auth() -> str | None:
     """The API auth string of careops's settings (CAREOPS_PREFECT__AUTH_STRING, else
-    PREFECT_API_AUTH_STRING); passed explicitly, so a stray PREFECT_API_KEY is never sent."""
+    PREFECT_API_AUTH_STRING, else the stack's generated var/secrets/prefect_auth_string);
+    passed explicitly, so a stray PREFECT_API_KEY is never sent."""
+    from careops.secrets import prefect_auth
     from careops.settings import get_settings
 
-    return get_settings().prefect.auth_value()
+    return prefect_auth(get_settings())
 
 
 def sync_client(api: str | None = None):  # noqa: ANN201 - prefect is imported lazily

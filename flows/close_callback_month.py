@@ -36,7 +36,7 @@ def close_callback_month(params: CloseMonthParams | None = None) -> dict:
         if params.month
         else Month.of(local_today(get_settings().tz)).previous()
     )
-    summary = close_month_task(str(month))
+    summary = close_month_task(month)
     deliver_outbox_task()
     publish_markdown(
         f"callback-month-{month}",

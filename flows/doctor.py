@@ -6,7 +6,7 @@ careops/rules/calendar_years.py), the Prefect API this run talks to (deployments
 prefect.yaml with their schedules, a live worker), the outbox, the last scheduled runs. Each
 failing check is one mail to ops (`ops_email`, as the outbox failure notice), at most once per
 problem and local (Asia/Shanghai) day: re-runs, retries and two runs at once mail once, a
-problem still failing tomorrow mails again tomorrow (careops/services/doctor_notices.py).
+problem still failing tomorrow mails again tomorrow (careops/services/operations/doctor_notices.py).
 Warnings (mail waiting > 15 min) are in the artifact only.
 
 The run ends Completed whatever the checks found, so the run history stays readable: in state

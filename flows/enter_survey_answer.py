@@ -13,7 +13,7 @@ from prefect import flow
 from pydantic import BaseModel, Field
 
 from careops.rules.survey import MAX_COMMENTS, MAX_TEXT
-from careops.services.survey_answers import parse_answer
+from careops.services.survey.answers import parse_answer
 from tasks.artifacts import publish_markdown
 from tasks.survey import enter_answer_task
 

@@ -10,6 +10,13 @@ What a run does, by the calendar (`careops preview holiday-windows --year 2026`)
   `interval_minutes` (one batched task per round over every site), alerts / reminders /
   recoveries / grouped alerts, a progress artifact — holding the period's lease in the
   database. When the window closes: the availability report (mail + artifact).
+- A year whose calendar is not published (config/calendar/YYYY.toml missing) is not left
+  unwatched: its periods are planned provisionally (the statutory days the `holidays` package
+  knows plus the weekends, no make-up working days), marked provisional in every mail and
+  report, and ops are mailed once per year. When the file arrives, the next step (every round
+  of a running watch included) re-plans the period from the published calendar: same id, the
+  window extended, shortened or moved. Rounds already watched are kept; the report counts
+  those inside the published window and says how many fell outside.
 - Otherwise, and at the end of every run: it schedules itself (careops/wakeups.py) for the
   next readiness day at 09:00 and the next window's opening minute, and leaves.
 
@@ -34,15 +41,9 @@ from pydantic import BaseModel
 
 from careops.clock import utcnow
 from careops.db.uow import UnitOfWork
-from careops.rules.holidays import (
-    HolidayPeriod,
-    current_or_next,
-    period_by_id,
-    readiness_day,
-    round_slot,
-)
-from careops.services import watch_periods
-from careops.services.watch_notices import WatchEnv
+from careops.rules.holidays import HolidayPeriod, current_or_next, readiness_day, round_slot
+from careops.services.watch import periods as watch_periods
+from careops.services.watch.notices import WatchEnv
 from careops.wakeups import cancel_wakeup, schedule_wakeup
 from tasks.holiday_watch import readiness_task, report_task, watch_round_task
 from tasks.mail import deliver_outbox_task
@@ -71,7 +72,8 @@ def holiday_watch(params: HolidayWatchParams | None = None) -> dict:
     result: dict = {}
     now = clock()
     for period_id in watch_periods.unreported(UnitOfWork()):  # a run that died at the end
-        if now >= period_by_id(period_id, env.calendar, env.tz, env.holidays).end:
+        stored = watch_periods.replan(UnitOfWork(), env, period_id)
+        if stored is not None and now >= stored.end:
             result.setdefault("reports", []).append(report_task(period_id))
     period = current_or_next(now, env.calendar, env.tz, env.holidays)
     if period is None:
@@ -82,38 +84,56 @@ def holiday_watch(params: HolidayWatchParams | None = None) -> dict:
         return {"period": None, "calendar_missing": year, "ops_told": told,
                 "delivery": deliver_outbox_task()}
     result["period"] = period.id
+    year = watch_periods.unpublished_year(env, period)
+    if year is not None:
+        logger.warning("%s is planned provisionally (window %s → %s): the calendar of %d is not "
+                       "published yet; add config/calendar/%d.toml (ops are mailed once)",
+                       period.id, period.start, period.end, year, year)
+        result |= {"provisional": True, "calendar_missing": year, "ops_told": (
+            watch_periods.calendar_missing(UnitOfWork(), env, year, clock(), period))}
     if now < period.start and now >= _readiness_moment(env, period):
         result["readiness"] = readiness_task(period.id)
     if period.is_open(now):
-        result["watch"] = _watch(env, period)
+        result["watch"], period = _watch(env, period)
         if clock() >= period.end:
             result["report"] = report_task(period.id)
     result["delivery"] = deliver_outbox_task()
-    result["next"] = _plan(env)
+    result["next"] = _plan(WatchEnv.from_settings())  # the calendar as it is now
     return result
 
 
-def _watch(env: WatchEnv, period: HolidayPeriod) -> dict:
-    """Rounds until the window closes (or another run takes the lease over)."""
+def _watch(env: WatchEnv, period: HolidayPeriod) -> tuple[dict, HolidayPeriod]:
+    """Rounds until the window closes (or another run takes the lease over). Each round reads
+    the current plan: a published calendar replacing a provisional window extends, shortens or
+    moves it under the running watch. Returns the figures and the period as last planned."""
     logger = get_run_logger()
     rules = env.rules
     holder = str(runtime.flow_run.id or f"local-{clock():%H%M%S}")
     if not watch_periods.claim(UnitOfWork(), period, holder, clock(), rules.lease_minutes):
         logger.info("%s is being watched by another run: nothing to do", period.id)
-        return {"rounds": 0, "watched_by_another_run": True}
-    total = (period.end - period.start) / timedelta(minutes=rules.interval_minutes)
+        return {"rounds": 0, "watched_by_another_run": True}, period
     progress = create_progress_artifact(
         0.0, key=f"holiday-watch-{period.id}", description=f"Watching {period.id}")
     rounds, alerts, switch = 0, 0, None
     step = timedelta(minutes=rules.interval_minutes)
+    replanned = 0
     try:
-        while (now := clock()) < period.end:
+        while True:
+            now = clock()
+            current = watch_periods.replan(UnitOfWork(), WatchEnv.from_settings(), period.id)
+            if current is not None and (current.start, current.end) != (period.start, period.end):
+                logger.warning("%s re-planned: window %s → %s (%s)", period.id, current.start,
+                               current.end, "provisional" if current.provisional else "published")
+                replanned += 1
+            period = current or period
+            if not period.is_open(now):
+                break
             at = round_slot(period, now, rules.interval_minutes)
             outcome = watch_round_task(period.id, at)
             deliver_outbox_task()
             rounds += 1
             alerts += outcome["alerts"] + outcome["reminders"]
-            done = ((at - period.start) / step + 1) / total * 100
+            done = ((at - period.start) / step + 1) / ((period.end - period.start) / step) * 100
             update_progress_artifact(progress, min(done, 100.0), description=(
                 f"{period.id}: round {at.astimezone(env.tz):%m-%d %H:%M}, {outcome['checked']} "
                 f"checked, {outcome['failing']} failing; {alerts} alert(s) so far"))
@@ -128,7 +148,8 @@ def _watch(env: WatchEnv, period: HolidayPeriod) -> dict:
         watch_periods.release(UnitOfWork(), period.id, holder)
     if switch is not None:
         cancel_wakeup(switch)
-    return {"rounds": rounds, "alerts": alerts}
+    figures = {"rounds": rounds, "alerts": alerts}
+    return (figures | {"replanned": replanned}) if replanned else figures, period
 
 
 def _rearm(previous: str | None, at: datetime) -> str | None:

@@ -8,9 +8,10 @@ submission rate (R4), and the availability of every holiday period that ended in
 (R3: per period and site, the figures of its availability report); each table states its
 basis. Mailed to the GM, the BIZ head and the CS head (fallbacks in settings) with two charts
 inline and the XLSX attached, once per month and language; published as the artifact
-`monthly-report-YYYY-MM`. Runs after close-callback-month (00:30), and closes a finished month
-itself if that run failed, so missed callbacks are final. Requires a migrated database, SMTP
-and the CJK chart font (scripts/install.sh).
+`monthly-report-YYYY-MM`. Every figure is taken at the month's end (shown as "数据截至 …
+24:00"), so a re-run or a later rebuild reads the same. Runs after close-callback-month
+(00:30), and closes a finished month itself if that run failed, so missed callbacks are final.
+Requires a migrated database, SMTP and the CJK chart font (scripts/install.sh).
 """
 
 from __future__ import annotations
@@ -40,9 +41,9 @@ def monthly_report(params: MonthlyReportParams | None = None) -> dict:
     if today > month.last_day:
         from tasks.callbacks import close_month_task
 
-        close_month_task(str(month))  # idempotent: already closed → the same summary, no mail
-    summary = publish_report_task(str(month))
+        close_month_task(month)  # idempotent: already closed → the same summary, no mail
+    summary = publish_report_task(month)
     if params.send:
-        summary["mailed_to"] = send_report_task(str(month))
+        summary["mailed_to"] = send_report_task(month)
         summary["delivery"] = deliver_outbox_task()
     return summary

@@ -36,7 +36,8 @@ def needs_summary(params: NeedsSummaryParams | None = None) -> dict:
     publish_markdown(
         f"needs-summary-{year}",
         f"# Needs summary {year}\n\n- response rate: **{result['rate']}** "
-        f"({result['answered']} of {result['reached']})\n\n## Needs by category\n\n"
+        f"({result['answered_invited']} of {result['invited']} invited; "
+        f"{result['answered']} answers in all)\n\n## Needs by category\n\n"
         + markdown_table(rows),
         f"Needs survey summary {year}",
     )

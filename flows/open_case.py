@@ -20,7 +20,7 @@ from prefect import flow
 from pydantic import AwareDatetime, BaseModel, Field
 
 from careops.rules.cases import MAX_TEXT, CaseKind, Channel
-from careops.services.cases import CaseIntake
+from careops.services.cases.steps import CaseIntake
 from tasks.cases import (
     next_notice_task,
     open_case_from_callback_task,

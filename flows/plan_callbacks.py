@@ -44,19 +44,17 @@ def plan_callbacks(params: PlanCallbacksParams | None = None) -> dict:
     settings = get_settings()
     today = local_today(settings.tz)
     if params.month is None:
-        scheduled = scheduled_month_task(today.isoformat())
-        if scheduled["skipped"]:
-            logger.info("%s: nothing to do today (%s): %s", scheduled["month"], today,
-                        scheduled["skipped"])
-            return scheduled
-        month = Month.parse(scheduled["month"])
+        month, skipped = scheduled_month_task(today)
+        if skipped:
+            logger.info("%s: nothing to do today (%s): %s", month, today, skipped)
+            return {"month": str(month), "skipped": skipped}
     else:
-        month = Month.parse(params.month)
+        month = Month.parse(params.month)  # the one parse: tasks and services take the Month
 
     progress = create_progress_artifact(0.0, description=f"Planning callbacks for {month}")
-    result = {"month": str(month)} | plan_month_task(str(month))
+    result = {"month": str(month)} | plan_month_task(month)
     update_progress_artifact(progress, 40.0)
-    result |= queue_call_lists_task(str(month))
+    result |= queue_call_lists_task(month)
     update_progress_artifact(progress, 70.0)
     delivery = deliver_outbox_task()
     update_progress_artifact(progress, 100.0)

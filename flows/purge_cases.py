@@ -15,8 +15,8 @@ from pydantic import BaseModel, Field
 
 from careops.clock import utcnow
 from careops.db.uow import UnitOfWork
-from careops.services.case_archive import purge_cases as purge
-from careops.services.case_notices import CaseEnv
+from careops.services.cases.archive import purge_cases as purge
+from careops.services.cases.notices import CaseEnv
 from tasks.notify import FAILURE_HOOKS
 
 

@@ -18,9 +18,10 @@ from prefect import flow, get_run_logger
 from prefect.runtime import flow_run
 from pydantic import BaseModel, Field, model_validator
 
-from careops.db.models import CallbackOutcome
+from careops.db.models.callbacks import CallbackOutcome
 from careops.errors import CareopsError
-from careops.services.callbacks import OutcomeInput, check_outcome
+from careops.months import Month
+from careops.services.callbacks.outcomes import OutcomeInput, check_outcome
 from tasks.artifacts import publish_markdown
 from tasks.callbacks import find_callback_task, record_outcome_task
 from tasks.cases import open_case_from_callback_task
@@ -56,7 +57,8 @@ class CallbackRecord(BaseModel):
 
 @flow(name="record-callback", log_prints=True)
 def record_callback(record: CallbackRecord) -> dict:
-    callback_id = record.callback_id or find_callback_task(record.project_code, record.month)
+    month = Month.parse(record.month) if record.month else None
+    callback_id = record.callback_id or find_callback_task(record.project_code, month)
     data = OutcomeInput(
         outcome=record.outcome,
         satisfaction=record.satisfaction,

@@ -19,7 +19,7 @@ from prefect import flow
 from pydantic import AwareDatetime, BaseModel, Field
 
 from careops.rules.faults import FaultSeverity
-from careops.services.faults import FaultReport
+from careops.services.faults.steps import FaultReport
 from tasks.faults import publish_timelines_task, report_fault_task, schedule_fault_watch_task
 from tasks.mail import deliver_outbox_task
 

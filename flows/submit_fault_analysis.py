@@ -13,7 +13,7 @@ from __future__ import annotations
 from prefect import flow
 from pydantic import BaseModel, Field
 
-from careops.services.faults import AnalysisInput
+from careops.services.faults.steps import AnalysisInput
 from tasks.faults import publish_timelines_task, submit_analysis_task
 from tasks.mail import deliver_outbox_task
 

@@ -1,7 +1,8 @@
 """survey-digest — R2: the CS head's weekly digest of the needs survey.
 
-Response rate (answered / reached), answers by channel (web, phone, letter), invited contacts
-still without an answer, gifts returned; mailed to the CS head and published as an artifact.
+Response rate (invited who answered / invited), answers by channel (web, phone, letter),
+invited contacts still without an answer, gifts returned; mailed to the CS head and published
+as an artifact.
 Scheduled Mondays 09:00 in December and January; acts while the current campaign is open
 (until a week after it closes). Run by hand with `year` for any campaign.
 """
@@ -47,8 +48,9 @@ def survey_digest(params: SurveyDigestParams | None = None) -> dict:
     publish_markdown(
         f"survey-digest-{year}",
         f"# Needs survey {year}: response rate {figures['rate']}\n\n"
-        f"- answered: **{figures['answered']}** of {figures['invited']} invited "
-        f"({figures['members']} customers in the campaign)\n"
+        f"- answered: **{figures['answered_invited']}** of {figures['invited']} invited "
+        f"({figures['members']} customers in the campaign; "
+        f"{figures['without_invitation']} more answers without invitation)\n"
         f"- by channel: {figures['by_channel'] or '–'}\n"
         f"- invited, no answer yet: {figures['not_answered']}\n"
         f"- gifts returned: {figures['returned_gifts']}\n"

@@ -14,7 +14,7 @@ from prefect import flow
 from pydantic import BaseModel, Field
 
 from careops.rules.weekly import MAX_TEXT_CHARS
-from careops.services.weekly import SubmissionInput
+from careops.services.weekly.submissions import SubmissionInput
 from flows.weekly_reminder import WEEK_PATTERN
 from tasks.mail import deliver_outbox_task
 from tasks.weekly import publish_report_task, submit_task

@@ -39,9 +39,33 @@ stamp=.venv/.careops-installed
 wanted="$(cat pyproject.toml constraints.txt | cksum)"
 if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$wanted" ] || [ ! -x .venv/bin/careops ]; then
   echo "installing careops and its pinned dependencies into .venv"
-  .venv/bin/python -m pip install --quiet --upgrade pip
-  .venv/bin/python -m pip install --quiet -e '.[dev]' -c constraints.txt
+  # uv installs the pinned set in ~15 s where pip took minutes on a loaded machine (every CI run
+  # starts from a fresh clone); pip stays the fallback.
+  if .venv/bin/python -m pip install --quiet uv 2>/dev/null &&
+     .venv/bin/uv pip install --quiet --python .venv/bin/python -e '.[dev]' -c constraints.txt; then
+    :
+  else
+    echo "uv failed: installing with pip"
+    .venv/bin/python -m pip install --quiet --upgrade pip
+    .venv/bin/python -m pip install --quiet -e '.[dev]' -c constraints.txt
+  fi
   echo "$wanted" > "$stamp"
+fi
+
+# PostgreSQL binaries (initdb, postgres >= 14) for the Prefect server's own database, which
+# `careops stack up` creates under var/prefect/postgres (careops/stack/embedded_pg.py).
+if ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 && ! command -v initdb >/dev/null; then
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+    echo "installing postgresql (binaries for the stack's Prefect database)"
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get install -y -qq --no-install-recommends postgresql >/dev/null 2>&1 ||
+      { apt-get update -qq && apt-get install -y -qq --no-install-recommends postgresql \
+          >/dev/null; } || echo "could not install postgresql: the stack's Prefect server" \
+          "will run on SQLite" >&2
+  else
+    echo "warning: no PostgreSQL binaries: the stack's Prefect server will run on SQLite" \
+         "(apt-get install postgresql)" >&2
+  fi
 fi
 
 # Headless Chromium + its driver (Debian's, same source package, so versions match) for the

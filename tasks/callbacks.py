@@ -15,9 +15,9 @@ from careops.clock import local_today, utcnow
 from careops.db.uow import UnitOfWork
 from careops.errors import CareopsError
 from careops.months import Month
-from careops.services import callbacks as service
-from careops.services.callback_months import close_month, scheduled_month
-from careops.services.callback_planning import plan_month, queue_call_lists
+from careops.services.callbacks import outcomes as service
+from careops.services.callbacks.months import close_month, scheduled_month
+from careops.services.callbacks.planning import plan_month, queue_call_lists
 from careops.settings import get_settings
 
 
@@ -29,20 +29,15 @@ RETRIES = {"retries": 2, "retry_delay_seconds": [5, 30], "retry_condition_fn": _
 
 
 @task
-def scheduled_month_task(today: str) -> dict:
-    """The month a scheduled run plans today, or why it does nothing (`skipped`)."""
-    month, skipped = scheduled_month(
-        UnitOfWork(), date.fromisoformat(today), get_calendar(), get_settings().tz
-    )
-    return {"month": str(month), "skipped": skipped}
+def scheduled_month_task(today: date) -> tuple[Month, str | None]:
+    """The month a scheduled run plans today, and why it does nothing (None: it plans)."""
+    return scheduled_month(UnitOfWork(), today, get_calendar(), get_settings().tz)
 
 
 @task(**RETRIES)
-def plan_month_task(month: str) -> dict:
+def plan_month_task(month: Month) -> dict:
     """Create and assign the month's callbacks (one transaction)."""
-    result = plan_month(
-        UnitOfWork(), Month.parse(month), get_calendar(), utcnow(), get_settings().tz
-    )
+    result = plan_month(UnitOfWork(), month, get_calendar(), utcnow(), get_settings().tz)
     return {
         "created": result.created,
         "already_planned": result.already_planned,
@@ -51,11 +46,10 @@ def plan_month_task(month: str) -> dict:
 
 
 @task(**RETRIES)
-def queue_call_lists_task(month: str) -> dict:
+def queue_call_lists_task(month: Month) -> dict:
     """Queue each assignee's list of not-yet-notified callbacks (one transaction)."""
-    lists, entries = queue_call_lists(
-        UnitOfWork(), Month.parse(month), get_mailer(), utcnow(), get_settings().tz
-    )
+    lists, entries = queue_call_lists(UnitOfWork(), month, get_mailer(), utcnow(),
+                                      get_settings().tz)
     return {
         "call_lists": [asdict(c) for c in lists],
         "planned": [e.as_row() for e in entries],
@@ -71,18 +65,16 @@ def record_outcome_task(callback_id: int, data: service.OutcomeInput, key: str |
 
 
 @task
-def find_callback_task(project_code: str, month: str | None) -> int:
-    return service.find_callback_id(
-        UnitOfWork(), project_code, Month.parse(month) if month else None, get_settings().tz
-    )
+def find_callback_task(project_code: str, month: Month | None) -> int:
+    return service.find_callback_id(UnitOfWork(), project_code, month, get_settings().tz)
 
 
 @task(**RETRIES)
-def close_month_task(month: str) -> dict:
+def close_month_task(month: Month) -> dict:
     settings = get_settings()
     summary = close_month(
         UnitOfWork(),
-        Month.parse(month),
+        month,
         get_mailer(),
         today=local_today(settings.tz),
         fallback_head_email=settings.cs_head_email,

@@ -11,10 +11,10 @@ from prefect import get_run_logger, task
 
 from careops.clock import utcnow
 from careops.db.uow import UnitOfWork
-from careops.services import cases as service
-from careops.services.case_deadlines import next_notice_at, sweep_deadlines
-from careops.services.case_notices import CaseEnv
-from careops.services.case_queries import due_text, list_cases, show_case
+from careops.services.cases import steps as service
+from careops.services.cases.deadlines import next_notice_at, sweep_deadlines
+from careops.services.cases.notices import CaseEnv
+from careops.services.cases.queries import due_text, list_cases, show_case
 from careops.settings import get_settings
 from careops.wakeups import schedule_wakeup
 from tasks.artifacts import markdown_table, publish_markdown, publish_table

@@ -15,7 +15,7 @@ from careops import clock, doctor
 from careops.bootstrap import get_mailer
 from careops.db.uow import UnitOfWork
 from careops.doctor import Check, Status
-from careops.services import doctor_notices
+from careops.services.operations import doctor_notices
 from careops.settings import get_settings
 from tasks.artifacts import markdown_table, publish_markdown
 

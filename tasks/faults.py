@@ -9,10 +9,10 @@ from prefect import get_run_logger, task
 
 from careops.clock import utcnow
 from careops.db.uow import UnitOfWork
-from careops.services import faults as service
-from careops.services.fault_notices import FaultEnv
-from careops.services.fault_queries import FaultView, fault_timeline, next_timer_due, open_faults
-from careops.services.fault_watch import watch_faults
+from careops.services.faults import steps as service
+from careops.services.faults.env import FaultEnv
+from careops.services.faults.queries import FaultView, fault_timeline, next_timer_due, open_faults
+from careops.services.faults.watch import watch_faults
 from careops.settings import get_settings
 from careops.wakeups import schedule_wakeup
 from tasks.artifacts import markdown_table, publish_markdown, publish_table

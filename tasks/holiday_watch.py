@@ -10,14 +10,20 @@ from careops.charts import BarChart, ChartError, bar_chart_png
 from careops.clock import utcnow
 from careops.db.uow import UnitOfWork
 from careops.rules.holidays import HolidayPeriod, period_by_id
-from careops.services import site_watch, watch_adhoc, watch_periods, watch_report
-from careops.services.watch_notices import WatchEnv
+from careops.services.watch import adhoc as watch_adhoc
+from careops.services.watch import periods as watch_periods
+from careops.services.watch import report as watch_report
+from careops.services.watch import rounds as site_watch
+from careops.services.watch.notices import WatchEnv
 from careops.site_checker import run_checks
 from tasks.artifacts import markdown_table, publish_markdown, publish_table
 
 
 def _period(env: WatchEnv, period_id: str) -> HolidayPeriod:
-    return period_by_id(period_id, env.calendar, env.tz, env.holidays)
+    """The period as planned now (a provisional window replaced by the published one), else
+    as last stored; CareopsError naming it when neither knows it."""
+    period = watch_periods.replan(UnitOfWork(), env, period_id)
+    return period or period_by_id(period_id, env.calendar, env.tz, env.holidays)
 
 
 def _check(env: WatchEnv, site_ids: list[int] | None = None) -> dict:
@@ -60,10 +66,15 @@ def readiness_task(period_id: str) -> dict:
     period = _period(env, period_id)
     report = watch_periods.readiness(UnitOfWork(), env, period, _check(env), utcnow())
     publish_table(f"holiday-readiness-{period.id}", report.rows() or [{"what": "all ready"}],
-                  f"Readiness for {period.id} (window {period.start:%Y-%m-%d %H:%M} → "
-                  f"{period.end:%Y-%m-%d %H:%M}): {report.problems} item(s) to fix")
+                  f"Readiness for {period.id} ({_plan_word(period)}window "
+                  f"{period.start:%Y-%m-%d %H:%M} → {period.end:%Y-%m-%d %H:%M}): "
+                  f"{report.problems} item(s) to fix")
     return {"period": period.id, "sites": report.sites, "problems": report.problems,
             "mailed": report.mailed}
+
+
+def _plan_word(period: HolidayPeriod) -> str:
+    return "PROVISIONAL " if period.provisional else ""
 
 
 def _chart(env: WatchEnv, report: watch_report.AvailabilityReport) -> bytes | None:
@@ -72,7 +83,8 @@ def _chart(env: WatchEnv, report: watch_report.AvailabilityReport) -> bytes | No
     from careops.settings import get_settings
 
     chart = BarChart(
-        f"{report.period.first_day.year}年{'、'.join(report.period.names)} 各客户网站可用率",
+        f"{report.period.first_day.year}年{'、'.join(report.period.names)}"
+        f"{'（暂定值守窗口）' if report.period.provisional else ''} 各客户网站可用率",
         [c.customer for c in report.customers], [c.percent_up for c in report.customers],
         y_label="可用率 %", y_max=100.0, value_format="{:.2f}%")
     try:
@@ -84,9 +96,17 @@ def _chart(env: WatchEnv, report: watch_report.AvailabilityReport) -> bytes | No
 
 def report_markdown(report: watch_report.AvailabilityReport) -> str:
     period = report.period
-    head = (f"# Availability {period.id}\n\nWindow {period.start:%Y-%m-%d %H:%M} → "
+    window = "Provisional window" if period.provisional else "Window"
+    head = (f"# Availability {period.id}\n\n{window} {period.start:%Y-%m-%d %H:%M} → "
             f"{period.end:%Y-%m-%d %H:%M} (+08:00), a round every {report.interval_minutes} "
-            f"min: {report.checks} checks, {report.percent_up}% up.\n\n## Per customer\n\n")
+            f"min: {report.checks} checks, {report.percent_up}% up.\n\n")
+    if period.provisional:
+        head += ("The window is provisional: its year's calendar is not published, so it was "
+                 "planned from the statutory days and weekends (no make-up working days).\n\n")
+    if report.left_out:
+        head += (f"{report.left_out} round(s) watched under an earlier plan fall outside this "
+                 "window and are left out.\n\n")
+    head += "## Per customer\n\n"
     tz = period.start.tzinfo
     incidents = [{"site": s.url, "from": f"{i['started_at'].astimezone(tz):%m-%d %H:%M}",
                   "to": f"{i['ended_at'].astimezone(tz):%m-%d %H:%M}",
@@ -110,4 +130,5 @@ def report_task(period_id: str, *, mail: bool = True) -> dict:
                                                utcnow())
     pruned = watch_report.prune(UnitOfWork(), utcnow(), env.rules.retention_days)
     return {"period": period.id, "checks": report.checks, "percent_up": report.percent_up,
-            "sites": len(report.sites), "cut": cut, "mailed": mailed, "pruned": pruned}
+            "sites": len(report.sites), "cut": cut, "mailed": mailed, "pruned": pruned,
+            "provisional": period.provisional, "left_out": report.left_out}

@@ -9,7 +9,7 @@ from prefect import get_run_logger, task
 from careops.bootstrap import get_mailer
 from careops.db.uow import UnitOfWork
 from careops.errors import MailGivenUp, SmtpConfigError, SmtpUnreachable
-from careops.services.outbox_delivery import DeliverySummary, deliver_outbox, describe
+from careops.services.operations.outbox_delivery import DeliverySummary, deliver_outbox, describe
 from careops.settings import get_settings
 from tasks.artifacts import markdown_table, publish_markdown
 
@@ -30,7 +30,8 @@ def deliver_outbox_task() -> dict:
     An unreachable SMTP server raises, so the task retries and the run shows the outage; the
     mail stays in the outbox either way and is retried with backoff. Mail given up in this run
     (after `smtp.max_attempts`) fails the run and is counted in the `deliver-outbox` artifact;
-    ops get one mail per failure episode once SMTP answers (careops.services.outbox_delivery).
+    ops get one mail per failure episode once SMTP answers
+    (careops.services.operations.outbox_delivery).
     """
     settings = get_settings()
     summary = deliver_outbox(UnitOfWork(), settings, get_mailer())

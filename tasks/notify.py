@@ -5,8 +5,8 @@ run whoever recorded the crash: a process killed outright runs no hook at all.
 
 A failed ad-hoc run caused by bad input (a CareopsError, shown to the person who started it in
 the UI) is not mailed; nor is mail given up by the outbox (ops get one notice per failure
-episode from careops.services.outbox_delivery); anything else is, at most once per flow and
-hour. The notice goes through the outbox like every mail.
+episode from careops.services.operations.outbox_delivery); anything else is, at most once per
+flow and hour. The notice goes through the outbox like every mail.
 """
 
 from __future__ import annotations

@@ -12,15 +12,15 @@ from prefect import task
 
 from careops.bootstrap import get_mailer
 from careops.clock import local_today, utcnow
-from careops.db.survey_models import AnswerChannel
+from careops.db.models.survey import AnswerChannel
 from careops.db.uow import UnitOfWork
 from careops.errors import NotFound
-from careops.services import survey_reports as reports
-from careops.services.gift_shipments import shipments
-from careops.services.survey_answers import AnswerInput, enter_answer
-from careops.services.survey_campaign import build_campaign, get_campaign
-from careops.services.survey_invitations import invite, remind
-from careops.services.survey_links import survey_links
+from careops.services.survey import reports
+from careops.services.survey.answers import AnswerInput, enter_answer
+from careops.services.survey.campaign import build_campaign, get_campaign
+from careops.services.survey.gift_shipments import shipments
+from careops.services.survey.invitations import invite, remind
+from careops.services.survey.links import survey_links
 from careops.settings import get_settings
 
 RETRY = {"retries": 2, "retry_delay_seconds": [5, 30]}

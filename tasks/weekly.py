@@ -16,8 +16,9 @@ from careops.bootstrap import get_calendar
 from careops.db.uow import UnitOfWork
 from careops.rules import weekly as rules
 from careops.rules.weekly import IsoWeek
-from careops.services import weekly as service
-from careops.services import weekly_steps as steps
+from careops.services.weekly import steps
+from careops.services.weekly import submissions as service
+from careops.services.weekly.meetings import WeeklyEnv, meeting_date
 from careops.settings import get_settings
 from tasks.artifacts import artifact_key, publish_markdown
 from tasks.callbacks import RETRIES  # retries, but never of bad input (a CareopsError)
@@ -61,9 +62,9 @@ def submit_form_url() -> str | None:
     return f"{settings.base_url.rstrip('/')}/deployments/deployment/{found.id}/run"
 
 
-def env(with_form_link: bool = False) -> service.WeeklyEnv:
+def env(with_form_link: bool = False) -> WeeklyEnv:
     url = submit_form_url() if with_form_link else None
-    return service.WeeklyEnv.from_settings(ui_form_url=url)
+    return WeeklyEnv.from_settings(ui_form_url=url)
 
 
 @task(name="weekly-reminders", **RETRIES)
@@ -77,7 +78,7 @@ def schedule_steps(week: str, *, api: str | None = None) -> dict[str, str | None
     (idempotent per deployment and minute); the run id per step, None where it failed."""
     e, now = env(), clock.utcnow()
     parsed = IsoWeek.parse(week)
-    plan = rules.schedule(parsed, service.meeting_date(parsed, e), e.times, e.tz)
+    plan = rules.schedule(parsed, meeting_date(parsed, e), e.times, e.tz)
     times = {"nudge": plan.nudge_at, "compile": plan.compile_at}
     return {step: wakeups.schedule_wakeup(STEP_DEPLOYMENTS[step], times[step], now,
                                           reason=f"R4 {step} of {week}", api=api)

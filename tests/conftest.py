@@ -6,12 +6,17 @@
   Tables are emptied before every test.
 - `smtp`: a real aiosmtpd server on loopback; `settings` points careops at it and at the db.
 - `prefect`: one session-scoped `prefect_test_harness`, requested only by flow tests.
+- every test: `CAREOPS_SECRETS_DIR` is a directory of the session holding a web signing key
+  generated as `careops stack up` does (never the developer's var/secrets); no Prefect auth
+  string there (the test Prefect server has none). Subprocesses inherit it.
 """
 
 from __future__ import annotations
 
 import os
+import secrets
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 from sqlalchemy import Engine, text
@@ -24,7 +29,39 @@ from careops.settings import Settings, get_settings
 from tests.support.pg import scratch_database
 from tests.support.smtp import SmtpSink
 
+pytest_plugins = ["tests.support.moved_clock"]
+
 PG_ADMIN_URL = os.environ.get("CAREOPS_TEST_DATABASE_URL")
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Each test process (xdist worker) picks its free ports from a range of its own, below the
+    ephemeral ports (careops.stack.processes.free_port): two stacks started at once by two
+    workers never get the same port. (The worker's id is known here, not at import.)"""
+    worker = getattr(config, "workerinput", {}).get("workerid", "")
+    number = int(worker[2:]) if worker.startswith("gw") and worker[2:].isdigit() else 8
+    first = 20000 + (number % 9) * 1300  # 20000-31699: below the ephemeral 32768-60999
+    if worker:  # a worker inherits the controller's variables: its own range replaces them
+        os.environ["CAREOPS_FREE_PORTS"] = f"{first}-{first + 1299}"
+    else:
+        os.environ.setdefault("CAREOPS_FREE_PORTS", f"{first}-{first + 1299}")
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _secrets_dir(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    from careops.secrets import WEB_KEY_FILE, write_new_secret
+
+    folder = tmp_path_factory.mktemp("secrets")
+    write_new_secret(folder / WEB_KEY_FILE, secrets.token_urlsafe(32))
+    before = os.environ.get("CAREOPS_SECRETS_DIR")
+    os.environ["CAREOPS_SECRETS_DIR"] = str(folder)
+    get_settings.cache_clear()
+    yield folder
+    if before is None:
+        os.environ.pop("CAREOPS_SECRETS_DIR", None)
+    else:
+        os.environ["CAREOPS_SECRETS_DIR"] = before
+    get_settings.cache_clear()
 
 
 def _backends() -> list[str]:
@@ -143,6 +180,11 @@ def _point_settings(url: str, smtp: SmtpSink, monkeypatch: pytest.MonkeyPatch, t
 def calendar_dir(tmp_path, monkeypatch, settings):
     """An empty calendar directory ops can add 2027.toml to (settings re-read): careops sees a
     year unpublished until a test writes its file."""
+    return empty_calendar_dir(tmp_path, monkeypatch)
+
+
+def empty_calendar_dir(tmp_path, monkeypatch: pytest.MonkeyPatch):
+    """Point careops at an empty calendar directory (settings and calendar re-read)."""
     from careops import bootstrap
 
     folder = tmp_path / "calendar"

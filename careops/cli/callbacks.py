@@ -12,15 +12,16 @@ from rich.table import Table
 from careops.bootstrap import get_calendar, get_mailer
 from careops.cli.common import console, deliver_now, err_console, reported_errors
 from careops.clock import local_today, utcnow
-from careops.db.models import CallbackOutcome
+from careops.db.models.callbacks import CallbackOutcome
 from careops.db.uow import UnitOfWork
 from careops.errors import CareopsError
-from careops.months import Month
+from careops.months import MAX_YEAR, MIN_YEAR, YEARS, Month
 from careops.rules.callbacks import due_dates
-from careops.services import callbacks as service
-from careops.services.call_lists import call_list_entries
-from careops.services.callback_months import close_month
-from careops.services.callback_planning import plan_and_notify
+from careops.services.callbacks import outcomes as service
+from careops.services.callbacks.call_lists import call_list_entries
+from careops.services.callbacks.months import close_month
+from careops.services.callbacks.my_calls import record_call
+from careops.services.callbacks.planning import plan_and_notify
 from careops.settings import get_settings
 
 app = typer.Typer(help="Customer callbacks (R1).", no_args_is_help=True)
@@ -33,11 +34,23 @@ def _month(text: str | None) -> Month:
     return Month.parse(text) if text else Month.of(local_today(get_settings().tz))
 
 
+def _in_years(ctx: typer.Context, param: typer.CallbackParam, value: datetime) -> datetime:
+    """A date option within the years careops handles, else a usage error naming it (exit 2)."""
+    if value is not None and not MIN_YEAR <= value.year <= MAX_YEAR:
+        raise typer.BadParameter(f"{value:%Y-%m-%d} is out of range: {YEARS}")
+    return value
+
+
 @preview_app.command("callbacks")
 def preview_callbacks(
-    delivered: Annotated[datetime, typer.Option(formats=["%Y-%m-%d"], help="Delivery date D")],
-    start: Annotated[datetime, typer.Option("--from", formats=["%Y-%m-%d"])],
-    end: Annotated[datetime, typer.Option("--to", formats=["%Y-%m-%d"])],
+    delivered: Annotated[
+        datetime,
+        typer.Option(formats=["%Y-%m-%d"], help="Delivery date D", callback=_in_years),
+    ],
+    start: Annotated[
+        datetime, typer.Option("--from", formats=["%Y-%m-%d"], callback=_in_years)
+    ],
+    end: Annotated[datetime, typer.Option("--to", formats=["%Y-%m-%d"], callback=_in_years)],
     as_json: Annotated[
         bool, typer.Option("--json", help="Print a JSON array of ISO dates")
     ] = False,
@@ -139,14 +152,9 @@ def record(
         if complaint and not (issues or "").strip():
             raise CareopsError("--complaint needs --issues: what the customer complained about")
         data = service.OutcomeInput(outcome, satisfaction, notes, issues, by, no_more_calls)
-        result = service.record_outcome(UnitOfWork(), callback_id, data, utcnow(), tz=tz)
-        case = None
-        if complaint:
-            from careops.services.case_notices import CaseEnv
-            from careops.services.cases import open_case_from_callback
-
-            case = open_case_from_callback(UnitOfWork(), callback_id, CaseEnv.from_settings(),
-                                           utcnow())
+        recorded = record_call(UnitOfWork(), callback_id, data, utcnow(), complaint=complaint,
+                               tz=tz)
+        result, case = recorded.summary, recorded.case
     for warning in result["warnings"]:
         err_console.print(f"[yellow]warning:[/] {warning}", highlight=False)
     verb = "recorded" if result["changed"] else "already recorded"

@@ -17,11 +17,12 @@ from careops.cli.common import console, deliver_now, err_console, reported_error
 from careops.clock import utcnow
 from careops.db.uow import UnitOfWork
 from careops.errors import CareopsError
+from careops.months import check_day
 from careops.rules.cases import CaseKind, Channel, DeadlineRule, Opinion, case_deadline
-from careops.services import cases as service
-from careops.services.case_deadlines import sweep_deadlines
-from careops.services.case_notices import CaseEnv
-from careops.services.case_queries import due_text, list_cases, show_case
+from careops.services.cases import steps as service
+from careops.services.cases.deadlines import sweep_deadlines
+from careops.services.cases.notices import CaseEnv
+from careops.services.cases.queries import due_text, list_cases, show_case
 from careops.settings import get_settings
 
 app = typer.Typer(help="Complaints, consultations, suggestions (R6).", no_args_is_help=True)
@@ -30,24 +31,28 @@ By = Annotated[str, typer.Option("--by", help="Who does this step")]
 CaseId = Annotated[int, typer.Argument(help="The case number")]
 
 
-def parse_when(text: str | None) -> datetime | None:
+def parse_when(text: str | None, option: str = "--received") -> datetime | None:
     """An ISO time; without an offset it is local time (the configured timezone)."""
     if text is None:
         return None
     try:
         moment = datetime.fromisoformat(text)
     except ValueError:
-        raise CareopsError(f"{text!r} is not a time: write 2026-09-30T16:00 (local)") from None
+        raise CareopsError(
+            f"{option} {text!r} is not a time: write 2026-09-30T16:00 (local)"
+        ) from None
+    check_day(moment, f"{option} {text!r}")
     return moment if moment.tzinfo else moment.replace(tzinfo=get_settings().tz)
 
 
-def _day(text: str | None) -> date | None:
+def _day(text: str | None, option: str = "--promised") -> date | None:
     if text is None:
         return None
     try:
-        return date.fromisoformat(text)
+        day = date.fromisoformat(text)
     except ValueError:
-        raise CareopsError(f"{text!r} is not a date: write 2026-10-09") from None
+        raise CareopsError(f"{option} {text!r} is not a date: write 2026-10-09") from None
+    return check_day(day, f"{option} {text!r}")
 
 
 @preview_app.command("deadline")
@@ -251,7 +256,7 @@ def list_(
 @app.command("purge")
 def purge(dry_run: Annotated[bool, typer.Option(help="Only count what is due")] = False) -> None:
     """Delete closed cases past the archive period (statistics stay), like purge-cases."""
-    from careops.services.case_archive import purge_cases
+    from careops.services.cases.archive import purge_cases
 
     with reported_errors():
         r = purge_cases(UnitOfWork(), CaseEnv.from_settings(), utcnow(), dry_run=dry_run)

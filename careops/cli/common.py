@@ -1,8 +1,11 @@
 """What every command shares: the console and turning errors into one clear line.
 
 Exit status: 2 bad input (CareopsError, nothing stored by the failing step), 3 a database fault
-(read-only, disk full, connection lost, locked ...), 1 anything unexpected. For 3 and 1 the
-traceback goes to `careops-cli.log` in `log_dir` (default var/log), never to the terminal.
+(read-only, disk full, connection lost, locked ...), 1 anything unexpected — or a command that
+did its work but whose mail could not be sent (SMTP down or misconfigured, mail given up): the
+change is stored, the mail stays queued, and a line says it will be retried (`deliver_now`).
+For 3 and unexpected failures the traceback goes to `careops-cli.log` in `log_dir` (default
+var/log), never to the terminal.
 """
 
 from __future__ import annotations
@@ -15,6 +18,7 @@ import tempfile
 import traceback
 from collections.abc import Iterator
 from contextlib import contextmanager
+from contextvars import ContextVar
 from pathlib import Path
 
 import click
@@ -32,6 +36,9 @@ err_console = Console(stderr=True)
 EXIT_BAD_INPUT = 2
 EXIT_DB_FAULT = 3
 EXIT_UNEXPECTED = 1
+EXIT_PARTLY_DONE = 1  # done, but its mail is still queued (or failed for good)
+# set by `deliver_now` when this command's delivery could not send mail
+_MAIL_NOT_SENT: ContextVar[bool] = ContextVar("careops_mail_not_sent", default=False)
 LOG_NAME = "careops-cli.log"
 
 # psycopg logs a lost connection's clean-up ("error ignored terminating <psycopg.Pipeline
@@ -50,8 +57,12 @@ class CareopsGroup(TyperGroup):
     """The top-level command group: no command ever ends in a traceback on the terminal."""
 
     def invoke(self, ctx: click.Context):
+        token = _MAIL_NOT_SENT.set(False)
         try:
-            return super().invoke(ctx)
+            result = super().invoke(ctx)
+            if _MAIL_NOT_SENT.get():  # the README's promise: 1 for mail that could not be sent
+                raise typer.Exit(EXIT_PARTLY_DONE)
+            return result
         except (typer.Exit, typer.Abort, click.exceptions.Exit, click.ClickException, click.Abort,
                 _TyperUsage):
             raise  # usage errors (a missing or bad option): click prints them, exit 2
@@ -59,7 +70,7 @@ class CareopsGroup(TyperGroup):
             _print_error(str(exc))
             raise typer.Exit(EXIT_BAD_INPUT) from exc
         except Exception as exc:  # noqa: BLE001 - the last line of defence
-            fault = describe_fault(exc)
+            fault = describe_fault(exc, _database_url())
             log = log_detail(exc)
             where = f"; details in {log}" if log else ""
             if fault is not None:
@@ -67,6 +78,8 @@ class CareopsGroup(TyperGroup):
                 raise typer.Exit(EXIT_DB_FAULT) from exc
             _print_error(f"unexpected failure ({type(exc).__name__}){where}")
             raise typer.Exit(EXIT_UNEXPECTED) from exc
+        finally:
+            _MAIL_NOT_SENT.reset(token)
 
 
 def _print_error(text: str) -> None:
@@ -82,6 +95,16 @@ def _database() -> str:
         return masked_url(get_settings().database_url)
     except Exception:  # noqa: BLE001
         return "database URL not readable"
+
+
+def _database_url() -> str | None:
+    try:
+        from careops.db.engine import normalise_url
+        from careops.settings import get_settings
+
+        return normalise_url(get_settings().database_url)
+    except Exception:  # noqa: BLE001
+        return None
 
 
 def log_path() -> Path:
@@ -124,23 +147,28 @@ def reported_errors() -> Iterator[None]:
 
 
 def deliver_now() -> int:
-    """Deliver the outbox right away; say (without failing) what has to wait and until when.
+    """Deliver the outbox right away; say what has to wait and until when.
 
-    The command's state change is already committed and its mail is safe in the outbox.
+    The command's state change is already committed and its mail is safe in the outbox. If mail
+    could not be sent (SMTP unreachable or misconfigured, mail given up), the command still
+    finishes and prints its result, then exits 1 (`CareopsGroup`).
     """
     from careops.bootstrap import get_mailer
     from careops.db.uow import UnitOfWork
-    from careops.services.outbox_delivery import deliver_outbox
+    from careops.services.operations.outbox_delivery import deliver_outbox
     from careops.settings import get_settings
 
     summary = deliver_outbox(UnitOfWork(), get_settings(), get_mailer())
     print_delivery(summary)
+    if not summary.ok:
+        _MAIL_NOT_SENT.set(True)
     return summary.report.sent
 
 
 def print_delivery(summary) -> None:
-    """The warnings and errors of a delivery run (careops.services.outbox_delivery.describe)."""
-    from careops.services.outbox_delivery import describe
+    """The warnings and errors of a delivery run
+    (careops.services.operations.outbox_delivery.describe)."""
+    from careops.services.operations.outbox_delivery import describe
     from careops.settings import get_settings
 
     for level, line in describe(summary, get_settings().tz):

@@ -8,7 +8,7 @@ import typer
 
 from careops.cli.common import console, reported_errors
 from careops.cli.imports import default_uow
-from careops.services.watch_imports import WatchCalendar, set_duty
+from careops.services.watch.imports import WatchCalendar, set_duty
 
 app = typer.Typer(help="The CS duty roster of the holiday watch (R3).", no_args_is_help=True)
 

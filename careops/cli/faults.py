@@ -16,10 +16,11 @@ from careops.cli.common import console, deliver_now, err_console, reported_error
 from careops.clock import utcnow
 from careops.db.uow import UnitOfWork
 from careops.errors import CareopsError
+from careops.months import check_day
 from careops.rules.faults import FaultSeverity
-from careops.services import faults as service
-from careops.services.fault_notices import FaultEnv
-from careops.services.fault_queries import fault_timeline, open_faults
+from careops.services.faults import steps as service
+from careops.services.faults.env import FaultEnv
+from careops.services.faults.queries import fault_timeline, open_faults
 from careops.settings import get_settings
 
 app = typer.Typer(help="Fault reports (R5): report, file, update, resolve, analysis.",
@@ -29,14 +30,17 @@ By = Annotated[str, typer.Option("--by", help="Who does this step")]
 FaultId = Annotated[int, typer.Argument(help="The fault number")]
 
 
-def _when(text: str | None) -> datetime | None:
+def _when(text: str | None, option: str) -> datetime | None:
     """An ISO time; without an offset it is local time (the configured timezone)."""
     if text is None:
         return None
     try:
         moment = datetime.fromisoformat(text)
     except ValueError:
-        raise CareopsError(f"{text!r} is not a time: write 2026-03-16T09:30 (local)") from None
+        raise CareopsError(
+            f"{option} {text!r} is not a time: write 2026-03-16T09:30 (local)"
+        ) from None
+    check_day(moment, f"{option} {text!r}")
     return moment if moment.tzinfo else moment.replace(tzinfo=get_settings().tz)
 
 
@@ -63,8 +67,8 @@ def report(
     """Report a fault; the notice goes at once to the people the project's data names."""
     with reported_errors():
         now = utcnow()
-        data = service.FaultReport(project, _when(occurred_at) or now, place, symptoms, plan,
-                                   severity, by, key)
+        occurred = _when(occurred_at, "--occurred-at") or now
+        data = service.FaultReport(project, occurred, place, symptoms, plan, severity, by, key)
         result = service.report_fault(UnitOfWork(), data, FaultEnv.from_settings(), now)
         if not result.changed:
             console.print(f"already reported as fault {result.fault_id} ({result.state})")
@@ -106,7 +110,7 @@ def resolve(
     with reported_errors():
         _done(service.resolve_fault(
             UnitOfWork(), fault_id, resolution, by, FaultEnv.from_settings(), utcnow(),
-            ended_at=_when(ended_at), unfiled_reason=unfiled_reason), "resolved")
+            ended_at=_when(ended_at, "--ended-at"), unfiled_reason=unfiled_reason), "resolved")
 
 
 @app.command("analysis")

@@ -14,23 +14,27 @@ from careops.cli.common import console, deliver_now, reported_errors
 from careops.clock import local_today, utcnow
 from careops.db.uow import UnitOfWork
 from careops.errors import CareopsError
+from careops.months import MAX_YEAR, MIN_YEAR
 from careops.rules.survey import campaign_year
-from careops.services import survey_reports as reports
-from careops.services.gift_shipments import gift_list_xlsx, import_tracking, shipments
-from careops.services.survey_campaign import build_campaign
-from careops.services.survey_invitations import invite
-from careops.services.survey_links import survey_links
+from careops.services.survey import reports
+from careops.services.survey.campaign import build_campaign
+from careops.services.survey.gift_shipments import gift_list_xlsx, import_tracking, shipments
+from careops.services.survey.invitations import invite
+from careops.services.survey.links import survey_links
 from careops.settings import get_settings
 
 campaign_app = typer.Typer(help="The December gift and survey campaign (R2).",
                            no_args_is_help=True)
 app = typer.Typer(help="New Year gift shipments (R2).", no_args_is_help=True)
 
-YearOption = Annotated[int | None, typer.Option(help="Campaign year (default: the current one)")]
+YearOption = Annotated[
+    int | None,
+    typer.Option(help="Campaign year (default: the current one)", min=MIN_YEAR, max=MAX_YEAR),
+]
 
 
 def year_or_current(year: int | None) -> int:
-    return year or campaign_year(local_today(get_settings().tz))
+    return year if year is not None else campaign_year(local_today(get_settings().tz))
 
 
 @campaign_app.command("build")

@@ -22,8 +22,8 @@ from careops.db.engine import get_engine
 from careops.db.uow import UnitOfWork
 from careops.errors import CareopsError
 from careops.exports import write_table
-from careops.services.import_rows import Kind
-from careops.services.imports import ImportReport, import_file
+from careops.services.operations.import_rows import Kind
+from careops.services.operations.imports import ImportReport, import_file
 from careops.settings import get_settings
 from careops.tabular import check_writable
 
@@ -71,7 +71,7 @@ def projects(file: FileArg, today: TodayOpt = None, errors: ErrorsOpt = None) ->
 def sites(file: FileArg, errors: ErrorsOpt = None) -> None:
     """Import monitored sites (R3): project_code, url, expected_status, keyword,
     max_response_ms, active (import projects first)."""
-    from careops.services.watch_imports import import_sites_file
+    from careops.services.watch.imports import import_sites_file
 
     _report("sites", file, errors, lambda: import_sites_file(default_uow(), file))
 
@@ -79,7 +79,7 @@ def sites(file: FileArg, errors: ErrorsOpt = None) -> None:
 @app.command()
 def duty(file: FileArg, errors: ErrorsOpt = None) -> None:
     """Import the CS duty roster (R3): date, staff_code; dates inside holiday watch windows."""
-    from careops.services.watch_imports import WatchCalendar, import_duty_file
+    from careops.services.watch.imports import WatchCalendar, import_duty_file
 
     _report("duty", file, errors,
             lambda: import_duty_file(default_uow(), file, WatchCalendar.from_settings()))

@@ -14,6 +14,7 @@ from careops.cli import (  # noqa: F401 - holidays adds `preview holiday-windows
     gifts,
     holidays,
     imports,
+    links,
     outbox,
     reports,
     simulate,
@@ -49,6 +50,7 @@ app.add_typer(gifts.app, name="gifts")
 app.add_typer(survey.app, name="survey")
 app.add_typer(duty.app, name="duty")
 app.add_typer(watch.app, name="watch")
+app.add_typer(links.app, name="links")
 
 if __name__ == "__main__":
     app()

@@ -1,8 +1,9 @@
 """`careops outbox list|show|retry|deliver`: the mail waiting, sent or failed for good.
 
 Failed mail (given up after `smtp.max_attempts`, or stored without a usable recipient) stays in
-the outbox until ops retry it. `show` prints a message's recipients, subject, attempts and last
-error; its text (personal data) only with --body.
+the outbox until ops retry it. `show` prints a message's subject, attempts, last error and each
+recipient's state with the server's reply (a server may refuse some recipients and accept the
+others: a retry sends only to those still owed); its text (personal data) only with --body.
 """
 
 from __future__ import annotations
@@ -18,10 +19,10 @@ from rich.table import Table
 from careops.bootstrap import get_mailer
 from careops.cli.common import console, print_delivery, reported_errors
 from careops.clock import utcnow
-from careops.db.models import OutboxStatus
+from careops.db.models.outbox import OutboxStatus
 from careops.db.uow import UnitOfWork
-from careops.services import outbox_admin
-from careops.services.outbox_delivery import deliver_outbox
+from careops.services.operations import outbox_admin
+from careops.services.operations.outbox_delivery import deliver_outbox
 from careops.settings import get_settings
 
 app = typer.Typer(help="The outbox: mail waiting, sent or failed for good.", no_args_is_help=True)
@@ -60,19 +61,32 @@ def list_messages(
         messages, total = outbox_admin.list_messages(UnitOfWork(), statuses, limit=limit)
     tz = get_settings().timezone
     table = Table(
-        "id", "status", "category", "to", "attempts", f"next / lease ({tz})", "last error",
+        "id",
+        "status",
+        "category",
+        "to",
+        "attempts",
+        f"next / lease ({tz})",
+        "last error",
         title=f"outbox: {total} {'' if status is Shown.all else status.value + ' '}message(s)",
         title_justify="left",
     )
     table.columns[0].justify = "right"
     table.columns[6].overflow = "fold"
     for m in messages:
-        when = m.claimed_until if m.status == "sending" else (
-            m.next_attempt_at if m.status == "pending" else None
+        when = (
+            m.claimed_until
+            if m.status == "sending"
+            else (m.next_attempt_at if m.status == "pending" else None)
         )
         table.add_row(
-            str(m.id), f"[{_STYLES.get(m.status, '')}]{m.status}[/]", escape(m.category),
-            escape(m.recipients), str(m.attempts), _local(when), escape(m.last_error or ""),
+            str(m.id),
+            f"[{_STYLES.get(m.status, '')}]{m.status}[/]",
+            escape(m.category),
+            escape(m.recipients),
+            str(m.attempts),
+            _local(when),
+            escape(m.last_error or ""),
         )
     console.print(table)
     if total > len(messages):
@@ -86,20 +100,32 @@ def show(
         False
     ),
 ) -> None:
-    """Show one message: recipients, subject, attempts, times and last error."""
+    """Show one message: subject, attempts, times, last error, and each recipient's state with
+    the server's reply."""
     with reported_errors():
-        info, message = outbox_admin.show_message(UnitOfWork(), message_id)
+        info, message, recipients = outbox_admin.show_delivery(UnitOfWork(), message_id)
     fields = [
-        ("id", str(info.id)), ("key", info.key), ("category", info.category),
-        ("status", info.status), ("to", info.recipients), ("subject", info.subject),
-        ("attempts", str(info.attempts)), ("created", _local(info.created_at)),
+        ("id", str(info.id)),
+        ("key", info.key),
+        ("category", info.category),
+        ("status", info.status),
+        ("to", info.recipients),
+        ("subject", info.subject),
+        ("attempts", str(info.attempts)),
+        ("created", _local(info.created_at)),
         ("next attempt", _local(info.next_attempt_at) if info.status == "pending" else ""),
-        ("leased until", _local(info.claimed_until)), ("sent", _local(info.sent_at)),
+        ("leased until", _local(info.claimed_until)),
+        ("sent", _local(info.sent_at)),
         ("last error", info.last_error or ""),
     ]
     for name, value in fields:
         if value:
             console.print(f"[bold]{name:>13}[/]  {escape(value)}", highlight=False)
+    table = Table("recipient", "state", "server's reply", title="recipients", title_justify="left")
+    table.columns[2].overflow = "fold"
+    for address, state, reply in recipients:
+        table.add_row(escape(address), f"[{_STYLES.get(state, '')}]{state}[/]", escape(reply or ""))
+    console.print(table)
     if body:
         console.print()
         console.print(escape(outbox_admin.body_text(message)), highlight=False)
@@ -135,7 +161,9 @@ def deliver() -> None:
     with reported_errors():
         summary = deliver_outbox(UnitOfWork(), get_settings(), get_mailer())
     print_delivery(summary)
-    console.print(f"{summary.report.sent} mail(s) sent, {summary.state.pending} waiting, "
-                  f"{summary.state.failed} failed")
+    console.print(
+        f"{summary.report.sent} mail(s) sent, {summary.state.pending} waiting, "
+        f"{summary.state.failed} failed"
+    )
     if not summary.ok:
         raise typer.Exit(1)

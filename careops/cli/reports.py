@@ -27,7 +27,7 @@ def monthly(
 ) -> None:
     """Build the monthly service supervision report; print it, write it, or mail it."""
     from careops.bootstrap import get_mailer
-    from careops.services.supervision_report import build_report, queue_report_mails, xlsx_bytes
+    from careops.services.supervision.report import build_report, queue_report_mails, xlsx_bytes
 
     s = get_settings()
     with reported_errors():
@@ -35,6 +35,7 @@ def monthly(
             raise CareopsError(f"locale {locale!r} is not zh_CN or en")
         the_month = Month.parse(month) if month else Month.of(local_today(s.tz)).previous()
         report = build_report(UnitOfWork(), the_month, s.tz, utcnow(), locale)
+        console.print(report.as_of_text, highlight=False)
         for section in report.sections:
             if section.empty and not section.rows:
                 console.print(section.empty, highlight=False)

@@ -9,15 +9,17 @@ import typer
 
 from careops.cli.common import console
 from careops.errors import CareopsError
+from careops.months import check_day
 
 
 def _day(option: str, value: str | None) -> date | None:
     if value is None:
         return None
     try:
-        return date.fromisoformat(value)
+        day = date.fromisoformat(value)
     except ValueError:
         raise CareopsError(f"{option} {value!r} is not a date like 2026-04-01") from None
+    return check_day(day, f"{option} {value!r}")
 
 
 def simulate(

@@ -16,7 +16,8 @@ def up(
     host: Annotated[
         str | None,
         typer.Option(help="Address of the Prefect UI/API (default: settings, 127.0.0.1); "
-                     "beyond loopback only with an API auth string (prefect.auth_string)."),
+                     "the server always requires an API auth string (prefect.auth_string, "
+                     "else the one generated in var/secrets/prefect_auth_string)."),
     ] = None,
     port: Annotated[
         int | None, typer.Option(help="Port of the Prefect UI/API (default: settings, 4200).")
@@ -48,6 +49,11 @@ def up(
         typer.Option(help="The Prefect server's own PostgreSQL database "
                           "(default: DB_prefect beside careops's PostgreSQL database)."),
     ] = None,
+    embedded_postgres: Annotated[
+        bool | None,
+        typer.Option(help="Run the Prefect server on a PostgreSQL the stack starts under "
+                          "var/prefect/postgres (default: settings, on); off: SQLite."),
+    ] = None,
 ) -> None:
     """Migrate, seed, start the catcher, the web app, the Prefect server and a worker;
     Ctrl-C stops all."""
@@ -58,7 +64,8 @@ def up(
         config = StackConfig.from_settings(
             get_settings(), host=host, port=port, smtp_port=smtp_port, web_port=web_port,
             demo=demo, worker=worker, workers=workers, postgres=postgres,
-            prefect_database=prefect_database,
+            prefect_database=prefect_database, generate_secrets=True,
+            embedded_postgres=embedded_postgres,
         )
         code = run_stack(config, console)
     raise typer.Exit(code)

@@ -11,14 +11,14 @@ from careops.bootstrap import get_mailer
 from careops.cli.common import console, deliver_now, reported_errors
 from careops.cli.gifts import YearOption, year_or_current
 from careops.clock import local_today, utcnow
-from careops.db.survey_models import AnswerChannel
+from careops.db.models.survey import AnswerChannel
 from careops.db.uow import UnitOfWork
 from careops.errors import CareopsError
-from careops.services import survey_reports as reports
-from careops.services.survey_answers import enter_answer, parse_answer
-from careops.services.survey_invitations import invite, remind
-from careops.services.survey_links import survey_links
-from careops.services.survey_summary import answers_xlsx, needs_summary
+from careops.services.survey import reports
+from careops.services.survey.answers import enter_answer, parse_answer
+from careops.services.survey.invitations import invite, remind
+from careops.services.survey.links import survey_links
+from careops.services.survey.summary import answers_xlsx, needs_summary
 from careops.settings import get_settings
 
 app = typer.Typer(help="The December needs survey (R2).", no_args_is_help=True)
@@ -76,14 +76,16 @@ def enter(
 
 @app.command("status")
 def status(year: YearOption = None) -> None:
-    """The response rate: answered / reached, by channel, invited without an answer."""
+    """The response rate (invited who answered / invited), by channel, invited without an
+    answer."""
     with reported_errors():
         the_year = year_or_current(year)
         uow = UnitOfWork()
         with uow:
             s = needs_summary(uow.session, the_year)
-    console.print(f"survey {the_year}: {s.answered} answered of {s.reached} reached "
-                  f"({s.rate_text()}); {s.members} customers, {s.invited} invited; by channel "
+    console.print(f"survey {the_year}: {s.answered_invited} of {s.invited} invited answered "
+                  f"({s.rate_text()}); {s.answered} answers in all ({s.without_invitation} "
+                  f"without invitation); {s.members} customers; by channel "
                   f"{s.by_channel or '-'}; {len(s.not_answered)} invited without an answer; "
                   f"{s.returned_gifts} gifts returned", highlight=False)
 
@@ -122,7 +124,8 @@ def summary(
         if send:
             reports.queue_summary(UnitOfWork(), the_year, get_mailer(), settings, utcnow())
             deliver_now()
-    console.print(f"survey {the_year}: rate {s.rate_text()} ({s.answered} of {s.reached})")
+    console.print(f"survey {the_year}: rate {s.rate_text()} ({s.answered_invited} of "
+                  f"{s.invited} invited; {s.answered} answers in all)")
     for code, count in s.needs.items():
         console.print(f"  {code}: {count} customers; budget {s.budget_by_need[code]}; "
                       f"timing {s.timing_by_need[code]}", highlight=False)

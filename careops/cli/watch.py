@@ -13,8 +13,12 @@ from careops.cli.common import console, reported_errors
 from careops.cli.imports import default_uow
 from careops.clock import utcnow
 from careops.rules.holidays import period_by_id
-from careops.services import site_watch, watch_adhoc, watch_report
-from careops.services.watch_notices import WatchEnv
+from careops.services.watch import acks as watch_acks
+from careops.services.watch import adhoc as watch_adhoc
+from careops.services.watch import periods as watch_periods
+from careops.services.watch import report as watch_report
+from careops.services.watch import rounds as site_watch
+from careops.services.watch.notices import WatchEnv
 from careops.site_checker import run_checks
 
 app = typer.Typer(help="The holiday website watch (R3).", no_args_is_help=True)
@@ -52,16 +56,20 @@ def report(
     """Rebuild a period's availability report from the stored results (nothing is mailed)."""
     env = WatchEnv.from_settings()
     with reported_errors():
-        found = period_by_id(period, env.calendar, env.tz, env.holidays)
+        # the plan as it is now (a provisional window replaced once its calendar is published)
+        found = watch_periods.replan(default_uow(), env, period) or period_by_id(
+            period, env.calendar, env.tz, env.holidays)
         built = watch_report.build_report(default_uow(), found, env.rules.interval_minutes)
     if as_json:
         typer.echo(json.dumps({"period": found.as_json(), "checks": built.checks,
-                               "percent_up": built.percent_up,
+                               "percent_up": built.percent_up, "left_out": built.left_out,
                                "customers": built.customer_rows(),
                                "sites": built.site_rows()}, ensure_ascii=False))
         return
+    left_out = f"; {built.left_out} round(s) outside it left out" if built.left_out else ""
     console.print(f"{found.id}: {built.checks} checks, {built.percent_up}% up "
-                  f"(window {found.start:%Y-%m-%d %H:%M} → {found.end:%Y-%m-%d %H:%M})",
+                  f"({'PROVISIONAL ' if found.provisional else ''}window "
+                  f"{found.start:%Y-%m-%d %H:%M} → {found.end:%Y-%m-%d %H:%M}{left_out})",
                   highlight=False)
     for title, rows in (("per customer", built.customer_rows()),
                         ("per site", built.site_rows())):
@@ -71,3 +79,23 @@ def report(
         for row in rows:
             table.add_row(*(escape(str(v if v is not None else "")) for v in row.values()))
         console.print(table)
+
+
+@app.command("ack")
+def ack(
+    incident: Annotated[list[int], typer.Option("--incident", help="A site incident id (repeat)")],
+    staff: Annotated[str, typer.Option("--staff", help="The staff code of who is on it")],
+) -> None:
+    """"I'm on it": acknowledge incidents (no more reminders; the recovery notice says who)."""
+    with reported_errors():
+        result = watch_acks.acknowledge(default_uow(), incident, utcnow(), staff_code=staff,
+                                        via="cli")
+    tz = WatchEnv.from_settings().tz
+    for incident_id in result.acknowledged:
+        console.print(f"incident {incident_id}: acknowledged by {escape(staff)}", highlight=False)
+    for incident_id, name, code, at in result.already:
+        console.print(f"incident {incident_id}: already acknowledged by {escape(name)} "
+                      f"({escape(code)}) at {at.astimezone(tz):%Y-%m-%d %H:%M}", highlight=False)
+    for incident_id in result.ended:
+        console.print(f"incident {incident_id}: back up already, nothing to acknowledge",
+                      highlight=False)

@@ -21,8 +21,9 @@ from careops.clock import utcnow
 from careops.db.uow import UnitOfWork
 from careops.errors import CareopsError
 from careops.rules.weekly import IsoWeek, meetings_between
-from careops.services import weekly as service
-from careops.services import weekly_steps as steps
+from careops.services.weekly import steps
+from careops.services.weekly import submissions as service
+from careops.services.weekly.meetings import WeeklyEnv
 from careops.tabular import read_table
 
 app = typer.Typer(help="Weekly report collection (R4): submit, away, show, run a step.",
@@ -79,7 +80,7 @@ def submit(
         data = service.SubmissionInput(
             staff, _read(situation_file, "situation"), _read(feedback_file, "feedback"),
             _read(problems_file, "problems"), week, channel="cli")
-        result = service.submit(UnitOfWork(), service.WeeklyEnv.from_settings(), data, utcnow())
+        result = service.submit(UnitOfWork(), WeeklyEnv.from_settings(), data, utcnow())
         deliver_now()
     if not result.changed:
         console.print(f"{result.week}: the same text as revision {result.revision}; unchanged")
@@ -99,7 +100,7 @@ def away(
         "--file", help="Or a .csv/.xlsx with columns staff_code, week, reason")] = None,
 ) -> None:
     """Mark someone away for a week: not reminded, nudged nor counted missing."""
-    env = service.WeeklyEnv.from_settings()
+    env = WeeklyEnv.from_settings()
     with reported_errors():
         if file is not None:
             _away_file(env, file, undo)
@@ -113,7 +114,7 @@ def away(
     console.print(f"{result.staff_code} {verb} in {result.week}{state}", highlight=False)
 
 
-def _away_file(env: service.WeeklyEnv, file: Path, undo: bool) -> None:
+def _away_file(env: WeeklyEnv, file: Path, undo: bool) -> None:
     errors = 0
     marked = 0
     for number, row in read_table(file, required=("staff_code", "week")):
@@ -138,7 +139,7 @@ def show(
 ) -> None:
     """Print the week's report as compiled (plus late submissions), or a preview before it."""
     with reported_errors():
-        env = service.WeeklyEnv.from_settings()
+        env = WeeklyEnv.from_settings()
         markdown = steps.show_report(UnitOfWork(), env, service.week_of(week, env, utcnow()))
     if raw:
         typer.echo(markdown)
@@ -150,7 +151,7 @@ def _step(name: str, week: str | None) -> None:
     run = {"remind": steps.send_reminders, "nudge": steps.send_nudges,
            "compile": steps.compile_report}[name]
     with reported_errors():
-        env = service.WeeklyEnv.from_settings()
+        env = WeeklyEnv.from_settings()
         result = run(UnitOfWork(), env, service.week_of(week, env, utcnow()), utcnow())
         deliver_now()
     if result.skipped:

@@ -8,6 +8,10 @@ holds the rows (customer names, phones, rendered mails) a statement was writing.
 
 from __future__ import annotations
 
+import os
+import re
+from pathlib import Path
+
 from sqlalchemy import exc as sa_exc
 from sqlalchemy.engine import make_url
 
@@ -44,10 +48,28 @@ _MESSAGES = [
 ]
 
 
-def describe_fault(exc: BaseException) -> str | None:
-    """One line naming the fault of a database error, or None if `exc` is none."""
+# the server's own reason of a refused connection (libpq: "... failed: FATAL:  role "x" does
+# not exist"); libpq never puts the password there
+_SERVER_REASON = re.compile(r"\bFATAL:\s*(.+)")
+# SQLite messages that mean "something about the file's path": the path itself says what
+_SQLITE_PATH = ("unable to open database file", "readonly database")
+
+
+def describe_fault(exc: BaseException, url: str | None = None) -> str | None:
+    """One line naming the fault of a database error, or None if `exc` is none.
+
+    `url` (the database's, normalised): a SQLite file that cannot be opened or written is
+    named with what is wrong with its path (`sqlite_path_problem`)."""
     if not isinstance(exc, sa_exc.DBAPIError | sa_exc.OperationalError):
         return None
+    words = _describe(exc)
+    text = str(getattr(exc, "orig", None) or exc).lower()
+    if url and any(needle in text for needle in _SQLITE_PATH):
+        return sqlite_path_problem(url) or words
+    return words
+
+
+def _describe(exc: BaseException) -> str:
     orig = getattr(exc, "orig", None)
     sqlstate = str(getattr(orig, "sqlstate", "") or getattr(orig, "pgcode", "") or "")
     if sqlstate:
@@ -58,10 +80,42 @@ def describe_fault(exc: BaseException) -> str | None:
     for needle, words in _MESSAGES:
         if needle in text:
             return words
+    if reason := _SERVER_REASON.search(str(orig if orig is not None else exc)):
+        said = " ".join(reason[1].split())[:200]
+        return f"the database server refused the connection: {said}"
     if getattr(exc, "connection_invalidated", False):
         return "the connection to the database was lost"
     kind = type(orig).__name__ if orig is not None else type(exc).__name__
     return f"database error ({kind}{', SQLSTATE ' + sqlstate if sqlstate else ''})"
+
+
+def sqlite_path_problem(url: str) -> str | None:
+    """What keeps SQLite from opening or writing the database file of `url`, naming the path:
+    a file where a directory should be, a missing or read-only directory, a read-only file;
+    None if nothing is visibly wrong (or `url` is not a SQLite file)."""
+    try:
+        parsed = make_url(url)
+    except Exception:  # noqa: BLE001
+        return None
+    database = parsed.database or ""
+    if parsed.get_backend_name() != "sqlite" or database in ("", ":memory:"):
+        return None
+    if database.startswith("file:"):
+        return None  # a URI filename (e.g. mode=ro): its options say why, not the path
+    path = Path(database)
+    folder = existing = path.parent
+    while not existing.exists() and existing != existing.parent:
+        existing = existing.parent
+    if not existing.is_dir():
+        return f"{existing} is a file, not a directory: the database {path} cannot be made there"
+    if existing != folder:
+        return f"the directory {folder} of the database {path} does not exist"
+    if not os.access(folder, os.W_OK | os.X_OK):
+        return (f"the directory {folder} is read-only: SQLite writes the database {path.name} "
+                "and its journal files there")
+    if path.exists() and not os.access(path, os.W_OK):
+        return f"the database file {path} is read-only"
+    return None
 
 
 def masked_url(url: str) -> str:

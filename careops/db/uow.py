@@ -6,9 +6,9 @@ Leaving the block without `commit()` rolls back, so nothing is half-written on e
 from __future__ import annotations
 
 from sqlalchemy import Engine, text
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import Session
 
-from careops.db.engine import get_engine
+from careops.db.engine import get_engine, read_engine
 
 
 class UnitOfWork:
@@ -26,8 +26,14 @@ class UnitOfWork:
     def dialect(self) -> str:
         return self.engine.dialect.name
 
+    @classmethod
+    def reading(cls, engine: Engine | None = None) -> UnitOfWork:
+        """A unit of work that only reads (a page view): on SQLite it takes no write lock
+        (careops.db.engine.read_engine); anything it tries to write fails."""
+        return cls(read_engine(engine or get_engine()))
+
     def __enter__(self) -> UnitOfWork:
-        self.session = sessionmaker(self.engine, expire_on_commit=False)()
+        self.session = Session(self.engine, expire_on_commit=False)
         return self
 
     def __exit__(self, *exc_info: object) -> None:

@@ -10,7 +10,6 @@ in the outbox for the next run.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
@@ -24,32 +23,26 @@ from sqlalchemy.exc import DBAPIError
 from careops import outbox
 from careops.addresses import usable_addresses
 from careops.clock import Clock, utcnow
-from careops.errors import DeliveryError, SmtpConfigError
-from careops.mail.message import envelope_address
+from careops.errors import DeliveryError
+from careops.mail.smtp_pool import (
+    CONNECTION_ERRORS,
+    MAX_ERRORS,
+    DeliveryResult,
+    SmtpPool,
+    discard,
+    error_text,
+)
 from careops.outbox import Claimed
+from careops.outbox_recipients import (
+    RecipientMarks,
+    mark_recipients,
+)
 from careops.settings import SmtpSettings
 
-# The connection is unusable (or was never usable): reconnect, then give up on the server.
-_CONNECTION_ERRORS = (
-    aiosmtplib.SMTPConnectError,  # includes a refusing greeting (SMTPConnectResponseError)
-    aiosmtplib.SMTPServerDisconnected,
-    aiosmtplib.SMTPTimeoutError,
-    aiosmtplib.SMTPHeloError,
-    aiosmtplib.SMTPNotSupported,  # e.g. STARTTLS configured but not offered
-    OSError,  # ConnectionRefusedError, TimeoutError, ssl errors ...
-)
-_MAX_ERRORS = 20
 # Sent mail is recorded every RECORD_EVERY messages (in a thread, while the next ones go out):
 # a deliverer killed mid-batch has sent at most about twice this many unrecorded, which the
 # next deliverer sends again once their lease expires (tests/chaos/test_kill_delivery.py).
 RECORD_EVERY = 50
-
-
-@dataclass(frozen=True)
-class DeliveryResult:
-    sent_ids: list[int]
-    failures: list[tuple[int, str]]
-    unreachable: str | None = None  # set when the server could not be reached / logged into
 
 
 @dataclass
@@ -65,112 +58,6 @@ class DeliveryReport:
         if self.unreachable:
             raise DeliveryError(self.unreachable)
         return self
-
-
-class SmtpPool:
-    """Up to `pool_size` connections, kept open between `deliver` calls until `close()`."""
-
-    def __init__(self, smtp: SmtpSettings) -> None:
-        """SmtpConfigError (before anything is claimed) if logging in would leak the password."""
-        if problem := smtp.plain_auth_problem():
-            raise SmtpConfigError(problem)
-        self.settings = smtp
-        self.where = f"{smtp.host}:{smtp.port}"
-        self.envelope_from = envelope_address(smtp.sender)
-        self.connects = 0  # connections opened so far (pool reuse is visible here)
-        self._password = smtp.password.get_secret_value() if smtp.password else None
-        self._idle: list[aiosmtplib.SMTP] = []
-
-    async def deliver(self, messages: Sequence[Claimed]) -> DeliveryResult:
-        queue: asyncio.Queue[Claimed] = asyncio.Queue()
-        for message in messages:
-            queue.put_nowait(message)
-        result = DeliveryResult([], [])
-        down: list[str] = []
-        workers = max(1, min(self.settings.pool_size, len(messages)))
-        await asyncio.gather(*(self._worker(queue, result, down) for _ in range(workers)))
-        while not queue.empty():  # every worker gave up on the server
-            result.failures.append((queue.get_nowait().id, down[-1]))
-        return DeliveryResult(result.sent_ids, result.failures, down[0] if down else None)
-
-    async def close(self) -> None:
-        idle, self._idle = self._idle, []
-        for client in idle:
-            await _discard(client, polite=True)
-
-    async def _worker(
-        self, queue: asyncio.Queue[Claimed], result: DeliveryResult, down: list[str]
-    ) -> None:
-        client = self._idle.pop() if self._idle else None
-        try:
-            while not queue.empty():
-                message = queue.get_nowait()
-                client, error, server_down = await self._send(client, message)
-                if error is None:
-                    result.sent_ids.append(message.id)
-                    continue
-                result.failures.append((message.id, error))
-                if server_down:  # this worker stops; the others may still get through
-                    down.append(error)
-                    return
-        finally:
-            if client is not None and client.is_connected:
-                self._idle.append(client)
-
-    async def _send(
-        self, client: aiosmtplib.SMTP | None, message: Claimed
-    ) -> tuple[aiosmtplib.SMTP | None, str | None, bool]:
-        """Send one message: (client to keep, error or None, whether the server is down)."""
-        error = ""
-        for _attempt in range(2):  # a broken connection is re-opened once
-            try:
-                if client is None or not client.is_connected:
-                    client = await self._connect()
-                await client.sendmail(self.envelope_from, message.recipients, message.raw.encode())
-                return client, None, False
-            except aiosmtplib.SMTPAuthenticationError as exc:
-                user = self.settings.username
-                error = f"SMTP server {self.where} refused login as {user!r}: {exc}"
-                return await _discard(client), self._clean(error), True
-            except _CONNECTION_ERRORS as exc:
-                client = await _discard(client)
-                error = f"SMTP server {self.where} unreachable: {_text(exc)}"
-            except (aiosmtplib.SMTPException, ValueError) as exc:
-                # refused sender / recipients / data, or a bad address: this message only
-                return client, self._clean(_text(exc)), False
-        return None, self._clean(error), True
-
-    async def _connect(self) -> aiosmtplib.SMTP:
-        smtp = self.settings
-        client = aiosmtplib.SMTP(
-            hostname=smtp.host,
-            port=smtp.port,
-            timeout=smtp.timeout_seconds,
-            use_tls=smtp.security == "ssl",
-            start_tls=smtp.security == "starttls",
-            username=smtp.username if smtp.username else None,
-            password=self._password if smtp.username else None,
-            cert_bundle=str(smtp.ca_file) if smtp.ca_file else None,
-        )
-        await client.connect()
-        self.connects += 1
-        return client
-
-    def _clean(self, text: str) -> str:
-        """Never let the password reach a log line or `last_error`."""
-        return text.replace(self._password, "***") if self._password else text
-
-
-async def _discard(client: aiosmtplib.SMTP | None, *, polite: bool = False) -> None:
-    if client is not None:
-        with contextlib.suppress(aiosmtplib.SMTPException, OSError):
-            if polite and client.is_connected:
-                await client.quit()
-        client.close()
-
-
-def _text(exc: BaseException) -> str:
-    return f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
 
 
 async def deliver_claimed(messages: Sequence[Claimed], smtp: SmtpSettings) -> DeliveryResult:
@@ -224,26 +111,28 @@ async def _deliver_pending(
             gave_up.extend(reason for _id, reason in unusable)
         return usable, claimed[-1].id
 
-    def mark(result: DeliveryResult) -> outbox.FailOutcome:
+    def mark(result: DeliveryResult) -> tuple[outbox.FailOutcome, RecipientMarks]:
         if result.sent_ids:
             outbox.mark_sent(engine, result.sent_ids, now())
-        return outbox.mark_failed(engine, result.failures, now(), backoff, smtp.max_attempts)
+        apart = mark_recipients(engine, result.answered_apart, now(), backoff, smtp.max_attempts)
+        failed = outbox.mark_failed(engine, result.failures, now(), backoff, smtp.max_attempts)
+        return failed, apart
 
     def record(result: DeliveryResult) -> None:
         try:
-            outcome = mark(result)
+            outcome, apart = mark(result)
         except DBAPIError as exc:
             # The connection was lost (a restarted server, a terminated backend): the mail is
             # sent, so record it over a fresh connection rather than leave it to be sent again
             # once its lease expires (tests/chaos/test_pg_terminate.py). Marking is idempotent.
             if not exc.connection_invalidated:
                 raise
-            outcome = mark(result)
-        report.sent += len(result.sent_ids)
-        report.failed += outcome.failed
-        report.retry_later += outcome.retry_later
-        for _id, error in result.failures:
-            if error not in report.errors and len(report.errors) < _MAX_ERRORS:
+            outcome, apart = mark(result)
+        report.sent += len(result.sent_ids) + apart.sent
+        report.failed += outcome.failed + apart.failed
+        report.retry_later += outcome.retry_later + apart.retry_later
+        for error in [*apart.errors, *(error for _id, error in result.failures)]:
+            if error not in report.errors and len(report.errors) < MAX_ERRORS:
                 report.errors.append(error)
 
     pool = SmtpPool(smtp)
@@ -288,7 +177,7 @@ async def _deliver_pending(
             await recording
         await pool.close()
     report.failed += len(gave_up)
-    report.errors.extend(gave_up[: max(0, _MAX_ERRORS - len(report.errors))])
+    report.errors.extend(gave_up[: max(0, MAX_ERRORS - len(report.errors))])
     return report
 
 
@@ -301,9 +190,9 @@ def probe(smtp: SmtpSettings) -> str | None:
             client = await pool._connect()
         except aiosmtplib.SMTPAuthenticationError as exc:
             return pool._clean(f"SMTP server {pool.where} refused login: {exc}")
-        except (*_CONNECTION_ERRORS, aiosmtplib.SMTPException) as exc:
-            return pool._clean(f"SMTP server {pool.where} unreachable: {_text(exc)}")
-        await _discard(client, polite=True)
+        except (*CONNECTION_ERRORS, aiosmtplib.SMTPException) as exc:
+            return pool._clean(f"SMTP server {pool.where} unreachable: {error_text(exc)}")
+        await discard(client, polite=True)
         return None
 
     return _run_sync(run())

@@ -46,7 +46,7 @@ def relay_once(
     """Deliver what is due now; log what changed. Never raises for SMTP or database faults.
 
     `notify` (when SMTP answered) queues and sends the ops notice of failed mail, once per
-    failure episode (careops.services.outbox_delivery.notify_failed_mail).
+    failure episode (careops.services.operations.outbox_delivery.notify_failed_mail).
     """
     try:
         report = deliver_pending(engine, smtp)
@@ -106,7 +106,7 @@ def main() -> int:
         signal.signal(sig, lambda *_: stop.set())
     from careops.bootstrap import get_mailer
     from careops.db.uow import UnitOfWork
-    from careops.services.outbox_delivery import notify_failed_mail
+    from careops.services.operations.outbox_delivery import notify_failed_mail
 
     settings = get_settings()
     engine = get_engine()

@@ -2,7 +2,7 @@
 
 No database, no Prefect, no network: the services apply these inside their unit of work.
 
-States and steps (see careops/db/fault_models.py for the diagram):
+States and steps (see careops/db/models/faults.py for the diagram):
 - report → `reported`. A major fault arms the filing timer; a minor one does not need filing.
 - file (reported only) → `filed`, then at once `escalated` (the notice goes to leadership).
 - update: any state but `closed`.

@@ -13,16 +13,25 @@ file (config/calendar/YYYY.toml) that names its days "国庆节" etc. works the 
 
 A period's id is `<year>-<key>` of its main holiday (e.g. `2026-national-day`); when one run
 holds two (National Day with Mid-Autumn in 2025), the first in `HOLIDAYS` order gives the id.
+
+Provisional periods: a year whose official arrangement is not published yet (config/calendar/
+YYYY.toml missing) would leave R3 blind, so the watch plans it with `provisional_supplement`:
+the statutory days the `holidays` package knows for the year plus the weekends, no make-up
+working days (none are known before the notice). Over such a calendar
+(`WorkCalendar.provisional`) the functions below work unchanged and mark every period that
+depends on a provisional day `provisional`. Watching more is safe; the published calendar
+replaces the plan when its file arrives (same id, window extended, shortened or moved).
 No database, no Prefect, no network.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from careops.calendar import WorkCalendar
+from careops.calendar import WorkCalendar, YearSupplement
 from careops.errors import CareopsError
 
 # key -> Chinese names the calendar uses for the holiday's own days (补假 days included).
@@ -73,6 +82,8 @@ class HolidayPeriod:
     last_working_day: date  # before first_day: the window opens at 18:00 on it
     start: datetime  # aware, in the calendar's timezone
     end: datetime  # 00:00 of the day after last_day (24:00 of last_day)
+    # planned on an unpublished year's provisional calendar (statutory days + weekends)
+    provisional: bool = False
 
     @property
     def days(self) -> int:
@@ -100,7 +111,16 @@ class HolidayPeriod:
             "days": self.days,
             "holidays": list(self.keys),
             "names": list(self.names),
+            "provisional": self.provisional,
         }
+
+
+def provisional_supplement(year: int, statutory: Mapping[date, str]) -> YearSupplement:
+    """The provisional calendar of an unpublished `year`: its `statutory` days off (the
+    `holidays` package's days and names, careops.calendar.statutory_days) plus the weekends
+    (YearSupplement's default), no make-up working days. Days of other years are ignored."""
+    days = {d: name for d, name in statutory.items() if d.year == year}
+    return YearSupplement(year, frozenset(days), frozenset(), days)
 
 
 def _period(run: list[date], cal: WorkCalendar, tz: ZoneInfo,
@@ -121,6 +141,7 @@ def _period(run: list[date], cal: WorkCalendar, tz: ZoneInfo,
         last_working_day=before,
         start=datetime.combine(before, WINDOW_START, tz),
         end=datetime.combine(last + _DAY, time(0), tz),
+        provisional=any(cal.is_provisional(y) for y in range(before.year, (last + _DAY).year + 1)),
     )
 
 

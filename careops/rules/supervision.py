@@ -1,7 +1,9 @@
 """R7 monthly supervision figures as pure functions over plain facts (no database).
 
 Each function takes rows the service read and returns table rows; the service names the basis
-of each figure (which records, counted by which date).
+of each figure (which records, counted by which date). Every figure is taken at one instant,
+`as_of` (the end of the month, `report_instant`): what was recorded at or after it is left out,
+so a past month's report reads the same whichever day it is built.
 """
 
 from __future__ import annotations
@@ -12,6 +14,19 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 
+FINAL_OUTCOMES = ("reached", "declined")
+
+
+def report_instant(month_end: datetime, now: datetime) -> datetime:
+    """The instant a month's figures are taken at: its end (local midnight starting the next
+    month, i.e. 24:00 of its last day), or `now` for a month not over yet."""
+    return min(month_end, now.astimezone(month_end.tzinfo))
+
+
+def known_at(moment: datetime | None, as_of: datetime) -> datetime | None:
+    """`moment` if it happened before `as_of`, else None (not happened yet at the instant)."""
+    return moment if moment is not None and moment < as_of else None
+
 
 @dataclass(frozen=True)
 class CallbackFact:
@@ -19,6 +34,36 @@ class CallbackFact:
     status: str  # open / done / missed (cancelled ones are not given)
     outcome: str | None
     satisfaction: int | None
+
+
+@dataclass(frozen=True)
+class Attempt:
+    outcome: str
+    satisfaction: int | None
+    recorded_at: datetime
+
+
+def callback_as_of(assignee: str, outcome: str | None, satisfaction: int | None,
+                   recorded_at: datetime | None, attempts: Sequence[Attempt],
+                   as_of: datetime, month_over: bool) -> CallbackFact:
+    """A callback as it stood at `as_of` (R1). Its latest attempt recorded before `as_of`
+    counts (one without attempts, e.g. imported, keeps its stored outcome unless that was
+    recorded at or after `as_of`); reached or declined is done; once its month is over, a
+    callback tried but not reached is done and one never tried is missed (what closing the
+    month does, so a late record never changes the month); otherwise it is still open."""
+    if attempts:
+        known = [a for a in attempts if a.recorded_at < as_of]
+        outcome, satisfaction = ((known[-1].outcome, known[-1].satisfaction) if known
+                                 else (None, None))
+    elif recorded_at is not None and recorded_at >= as_of:
+        outcome, satisfaction = None, None
+    if outcome in FINAL_OUTCOMES:
+        status = "done"
+    elif not month_over:
+        status = "open"
+    else:
+        status = "done" if outcome is not None else "missed"
+    return CallbackFact(assignee, status, outcome, satisfaction)
 
 
 @dataclass(frozen=True)
@@ -88,19 +133,24 @@ def fault_rows(facts: Sequence[FaultFact], severities: Sequence[str]) -> list[li
     return out
 
 
-def case_rows(facts: Sequence, kinds: Sequence[str], now: datetime) -> list[list]:
-    """Per kind, then a total: received, answered in time, answered late, overdue without an
-    answer, open and not yet due, deadline pending (its calendar year unpublished), deadline
-    met %, special, reopened, satisfied, not satisfied. Met % = in time / (in time + late +
-    overdue): cases not yet due or with a pending deadline are not judged."""
+def case_rows(facts: Sequence, kinds: Sequence[str], as_of: datetime) -> list[list]:
+    """Per kind, then a total, at the instant `as_of` (the facts are as they stood then):
+    received, answered in time, answered late, overdue without an answer (deadline reached
+    by `as_of`), open and not yet due (deadline after `as_of`), deadline pending (its calendar
+    year unpublished), deadline met %, special, reopened, satisfied, not satisfied. Met % =
+    in time / (in time + late + overdue): cases not yet due or with a pending deadline are not
+    judged. A pending deadline known to fall after `as_of` (`due_after_as_of`: its year starts
+    after the instant) is judged like any deadline after it."""
 
     def row(label: str, items: list) -> list:
-        waiting = sum(1 for c in items if c.due_at is None)
+        later = [c for c in items if c.due_at is None and getattr(c, "due_after_as_of", False)]
+        waiting = sum(1 for c in items if c.due_at is None) - len(later)
         dated = [c for c in items if c.due_at is not None]
         in_time = sum(1 for c in dated if c.answered_at is not None and c.answered_at <= c.due_at)
+        in_time += sum(1 for c in later if c.answered_at is not None)
         late = sum(1 for c in dated if c.answered_at is not None and c.answered_at > c.due_at)
-        overdue = sum(1 for c in dated if c.answered_at is None and now >= c.due_at)
-        pending = len(dated) - in_time - late - overdue
+        overdue = sum(1 for c in dated if c.answered_at is None and as_of >= c.due_at)
+        pending = len(dated) + len(later) - in_time - late - overdue
         judged = in_time + late + overdue
         return [label, len(items), in_time, late, overdue, pending, waiting,
                 round(100 * in_time / judged, 1) if judged else None,

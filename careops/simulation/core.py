@@ -8,10 +8,13 @@ import random
 from collections import Counter, defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
+from sqlalchemy import select
+
 from careops.clock import FrozenClock
+from careops.db.models.common import Department, Staff, StaffRole
 from careops.db.uow import UnitOfWork
 from careops.settings import Settings
 
@@ -75,6 +78,19 @@ class Sim:
 
     def uow(self) -> UnitOfWork:
         return UnitOfWork(self.engine)  # type: ignore[arg-type]
+
+    def staff_codes(self, department: Department, role: StaffRole | None = None) -> list[str]:
+        """The codes of the department's active staff (with `role`, if given), in order."""
+        query = select(Staff.code).where(Staff.department == department, Staff.active.is_(True))
+        if role is not None:
+            query = query.where(Staff.role == role)
+        uow = self.uow()
+        with uow:
+            return list(uow.session.scalars(query.order_by(Staff.code)))
+
+    def later(self, delta: timedelta, name: str, act: Step) -> None:
+        """A person's follow-up step, `delta` from now (not unique: people repeat themselves)."""
+        self.agenda.at(self.now + delta, name, act, unique=False)
 
     def add(self, process: str, result: dict | None) -> None:
         """Count a step's result under its process: numbers add, lists count, truths count."""

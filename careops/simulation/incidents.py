@@ -9,14 +9,14 @@ from datetime import timedelta
 
 from sqlalchemy import select
 
-from careops.db.models import Customer, Department, Project
+from careops.db.models.common import Customer, Department, Project
 from careops.rules.cases import CaseKind, Channel, Opinion
 from careops.rules.faults import FaultSeverity
-from careops.services import cases, faults
-from careops.services.case_notices import CaseEnv
-from careops.services.fault_notices import FaultEnv
+from careops.services.cases import steps as cases
+from careops.services.cases.notices import CaseEnv
+from careops.services.faults import steps as faults
+from careops.services.faults.env import FaultEnv
 from careops.simulation.core import Sim
-from careops.simulation.people import _later, _staff
 
 CASES_A_DAY = 0.25  # per working day for the demo's 200 customers
 FAULTS_A_DAY = 0.04
@@ -35,7 +35,7 @@ def open_cases(sim: Sim) -> dict:
     if sim.rng.random() >= CASES_A_DAY * sim.scale:
         return {}
     kind = sim.rng.choice(list(CaseKind))
-    owner = sim.rng.choice(_staff(sim, Department.CS))
+    owner = sim.rng.choice(sim.staff_codes(Department.CS))
     env = CaseEnv.from_settings()
     opened = cases.open_case(
         sim.uow(),
@@ -67,8 +67,7 @@ def _answer(sim: Sim, case_id: int, owner: str) -> dict:
     cases.send_result(sim.uow(), case_id, "已处理（模拟）", owner, CaseEnv.from_settings(), sim.now)
     if sim.rng.random() < 0.6:  # the others give no opinion: case-deadlines closes them
         opinion = Opinion.SATISFIED if sim.rng.random() < 0.9 else Opinion.NOT_SATISFIED
-        _later(
-            sim,
+        sim.later(
             timedelta(hours=sim.rng.randint(2, 72)),
             "people: cases",
             lambda s: _opinion(s, case_id, opinion),
@@ -85,7 +84,7 @@ def report_fault(sim: Sim) -> dict:
     if sim.rng.random() >= FAULTS_A_DAY * sim.scale:
         return {}
     severity = FaultSeverity.MAJOR if sim.rng.random() < 0.4 else FaultSeverity.MINOR
-    reporter = sim.rng.choice(_staff(sim, Department.TS))
+    reporter = sim.rng.choice(sim.staff_codes(Department.TS))
     result = faults.report_fault(
         sim.uow(),
         faults.FaultReport(
@@ -102,14 +101,12 @@ def report_fault(sim: Sim) -> dict:
     )
     fault_id = result.fault_id
     if severity == FaultSeverity.MAJOR:  # filed within 10-90 min: some after the reminder
-        _later(
-            sim,
+        sim.later(
             timedelta(minutes=sim.rng.randint(10, 90)),
             "people: faults",
             lambda s: _fault_step(s, "file", fault_id),
         )
-    _later(
-        sim,
+    sim.later(
         timedelta(hours=sim.rng.randint(2, 8)),
         "people: faults",
         lambda s: _fault_step(s, "resolve", fault_id),
@@ -126,8 +123,7 @@ def _fault_step(sim: Sim, step: str, fault_id: int) -> dict:
         faults.resolve_fault(
             sim.uow(), fault_id, "已恢复（模拟）", "TS001", env, sim.now, unfiled_reason=None
         )
-        _later(
-            sim,
+        sim.later(
             timedelta(hours=sim.rng.randint(20, 100)),
             "people: faults",
             lambda s: _fault_step(s, "analyse", fault_id),

@@ -9,12 +9,13 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import func, select
 
-from careops.bootstrap import get_calendar
+from careops.bootstrap import get_calendar, get_watch_calendar
 from careops.calendar import UnknownCalendarYear
-from careops.db.case_models import Case
-from careops.db.models import Callback, CallbackMonth, CallbackStatus, OutboxMessage, OutboxStatus
-from careops.db.watch_models import SiteCheck, WatchPeriod
-from careops.db.weekly_models import WeeklyMeeting
+from careops.db.models.callbacks import Callback, CallbackMonth, CallbackStatus
+from careops.db.models.cases import Case
+from careops.db.models.outbox import OutboxMessage, OutboxStatus
+from careops.db.models.watch import SiteCheck, WatchPeriod
+from careops.db.models.weekly import WeeklyMeeting
 from careops.months import Month
 from careops.rules import weekly as weekly_rules
 from careops.rules.holidays import HolidayPeriod, periods_starting_in, round_times
@@ -147,7 +148,7 @@ def meetings_compiled(sim: Sim, start: datetime, end: datetime) -> list[str]:
 
 
 def periods_in(sim: Sim, start: datetime, end: datetime) -> list[HolidayPeriod]:
-    cal, found = get_calendar(), []
+    cal, found = get_watch_calendar(), []  # R3 watches provisional windows too
     watched = tuple(sim.settings.holiday_watch.holidays)
     for year in range(start.astimezone(sim.tz).year - 1, end.astimezone(sim.tz).year + 1):
         try:

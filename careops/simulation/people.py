@@ -6,47 +6,28 @@ the survey; cases and faults are in incidents.py."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import datetime, time, timedelta
+from datetime import datetime, time
 
 from sqlalchemy import select
 
 from careops.bootstrap import get_calendar
-from careops.db.models import (
-    Callback,
-    CallbackOutcome,
-    CallbackStatus,
-    Department,
-    Staff,
-    StaffRole,
-)
-from careops.db.survey_models import CampaignMember, SurveyAnswer, SurveyCampaign
+from careops.db.models.callbacks import Callback, CallbackOutcome, CallbackStatus
+from careops.db.models.common import Department, Staff
+from careops.db.models.survey import CampaignMember, SurveyAnswer, SurveyCampaign
 from careops.rules.weekly import IsoWeek
-from careops.services import weekly
-from careops.services.callbacks import OutcomeInput, record_outcome
-from careops.services.survey_answers import AnswerInput, save_answer
+from careops.services.callbacks.outcomes import OutcomeInput, record_outcome
+from careops.services.survey.answers import AnswerInput, save_answer
+from careops.services.weekly import submissions as weekly
+from careops.services.weekly.meetings import WeeklyEnv
+from careops.simulation import incidents
 from careops.simulation.core import Sim
 
 CALLS_A_DAY = 0.3  # share of the month's due, open callbacks CS calls on a working day
 ANSWERS_A_DAY = 0.07  # share of invited members still without an answer
 
 
-def _staff(sim: Sim, department: Department, role: StaffRole | None = None) -> list[str]:
-    query = select(Staff.code).where(Staff.department == department, Staff.active.is_(True))
-    if role is not None:
-        query = query.where(Staff.role == role)
-    uow = sim.uow()
-    with uow:
-        return list(uow.session.scalars(query.order_by(Staff.code)))
-
-
-def _later(sim: Sim, delta: timedelta, name: str, act: Callable[[Sim], dict | None]) -> None:
-    sim.agenda.at(sim.now + delta, name, act, unique=False)
-
-
 def day_plan(sim: Sim, day) -> list[tuple[datetime, str, Callable[[Sim], dict | None]]]:
     """The day's people steps at their local times."""
-    from careops.simulation import incidents
-
     at = lambda h, m: datetime.combine(day, time(h, m), tzinfo=sim.tz)  # noqa: E731
     plan = [(at(12, 0), "people: survey answers", survey_answers)]
     if get_calendar().is_working_day(day):
@@ -106,9 +87,9 @@ def away(sim: Sim) -> dict:
     from careops.calendar import UnknownCalendarYear
 
     week, marked = str(IsoWeek.of(sim.today)), []
-    for code in _staff(sim, Department.TS):
+    for code in sim.staff_codes(Department.TS):
         if sim.rng.random() < 0.05:
-            env = weekly.WeeklyEnv.from_settings()
+            env = WeeklyEnv.from_settings()
             try:
                 weekly.mark_away(sim.uow(), env, code, week, sim.now, reason="leave (simulated)")
             except UnknownCalendarYear:  # a week whose meeting day nobody knows yet
@@ -133,8 +114,8 @@ def submit(sim: Sim) -> dict:
     share = {11: 0.7, 13: 0.5, 16: 0.4}[hour]
     done = sim.state.setdefault("submitted", {}).setdefault(str(week), set())
     away_now = sim.state.get("away", {}).get(str(week), set())
-    env, handed = weekly.WeeklyEnv.from_settings(), {"on time": 0, "late": 0}
-    for code in _staff(sim, Department.TS):
+    env, handed = WeeklyEnv.from_settings(), {"on time": 0, "late": 0}
+    for code in sim.staff_codes(Department.TS):
         if code in done or code in away_now or sim.rng.random() >= share:
             continue
         result = weekly.submit(

@@ -12,22 +12,22 @@ from careops.months import Month
 from careops.rules import weekly as weekly_rules
 from careops.rules.survey import campaign_year
 from careops.rules.weekly import IsoWeek
-from careops.services import weekly_steps
-from careops.services.callback_months import close_month, scheduled_month
-from careops.services.callback_planning import plan_month, queue_call_lists
-from careops.services.case_archive import purge_cases
-from careops.services.case_deadlines import next_notice_at, sweep_deadlines
-from careops.services.case_notices import CaseEnv
-from careops.services.fault_notices import FaultEnv
-from careops.services.fault_queries import next_timer_due
-from careops.services.fault_watch import watch_faults
-from careops.services.outbox_delivery import deliver_outbox
-from careops.services.supervision_report import build_report, queue_report_mails
-from careops.services.survey_campaign import build_campaign, get_campaign
-from careops.services.survey_invitations import invite, remind
-from careops.services.survey_links import survey_links
-from careops.services.survey_reports import queue_digest, queue_gift_list, queue_summary
-from careops.services.weekly import WeeklyEnv, meeting_date
+from careops.services.callbacks.months import close_month, scheduled_month
+from careops.services.callbacks.planning import plan_month, queue_call_lists
+from careops.services.cases.archive import purge_cases
+from careops.services.cases.deadlines import next_notice_at, sweep_deadlines
+from careops.services.cases.notices import CaseEnv
+from careops.services.faults.env import FaultEnv
+from careops.services.faults.queries import next_timer_due
+from careops.services.faults.watch import watch_faults
+from careops.services.operations.outbox_delivery import deliver_outbox
+from careops.services.supervision.report import build_report, queue_report_mails
+from careops.services.survey.campaign import build_campaign, get_campaign
+from careops.services.survey.invitations import invite, remind
+from careops.services.survey.links import survey_links
+from careops.services.survey.reports import queue_digest, queue_gift_list, queue_summary
+from careops.services.weekly import steps as weekly_steps
+from careops.services.weekly.meetings import WeeklyEnv, meeting_date
 from careops.simulation.core import Sim
 from careops.simulation.watch import holiday_watch
 

@@ -7,11 +7,12 @@ from dataclasses import dataclass, field
 
 from sqlalchemy import func, select
 
-from careops.db.case_models import Case
-from careops.db.models import Callback, CallbackMonth, OutboxMessage
-from careops.db.survey_models import CampaignMember, SurveyAnswer
-from careops.db.watch_models import WatchPeriod
-from careops.db.weekly_models import WeeklyMeeting
+from careops.db.models.callbacks import Callback, CallbackMonth
+from careops.db.models.cases import Case
+from careops.db.models.outbox import OutboxMessage
+from careops.db.models.survey import CampaignMember, SurveyAnswer
+from careops.db.models.watch import WatchPeriod
+from careops.db.models.weekly import WeeklyMeeting
 from careops.simulation.core import Sim
 
 

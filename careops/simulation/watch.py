@@ -8,16 +8,12 @@ import random
 from datetime import datetime, timedelta
 from datetime import time as dtime
 
-from careops.rules.holidays import (
-    HolidayPeriod,
-    current_or_next,
-    period_by_id,
-    readiness_day,
-    round_slot,
-)
+from careops.rules.holidays import HolidayPeriod, current_or_next, readiness_day, round_slot
 from careops.rules.site_conditions import Response
-from careops.services import site_watch, watch_periods, watch_report
-from careops.services.watch_notices import WatchEnv
+from careops.services.watch import periods as watch_periods
+from careops.services.watch import report as watch_report
+from careops.services.watch import rounds as site_watch
+from careops.services.watch.notices import WatchEnv
 from careops.simulation.core import Sim
 
 READINESS_AT = dtime(9, 0)  # flows/holiday_watch.py
@@ -51,14 +47,18 @@ def holiday_watch(sim: Sim) -> dict:
     now = sim.now
     result: dict = {"reports": 0}
     for period_id in watch_periods.unreported(sim.uow()):
-        period = period_by_id(period_id, env.calendar, env.tz, env.holidays)
-        if now >= period.end and not _watching(sim, period):
-            result["reports"] += _report(sim, env, period)
+        stored = watch_periods.replan(sim.uow(), env, period_id)
+        if stored is not None and now >= stored.end and not _watching(sim, stored):
+            result["reports"] += _report(sim, env, stored)
     period = current_or_next(now, env.calendar, env.tz, env.holidays)
     if period is None:
         year = now.astimezone(env.tz).year + 1
         told = watch_periods.calendar_missing(sim.uow(), env, year, now)
         return result | {"calendar missing": 1, "ops told": told}
+    year = watch_periods.unpublished_year(env, period)
+    if year is not None:  # watched on a provisional window; ops told once per year
+        told = watch_periods.calendar_missing(sim.uow(), env, year, now, period)
+        result |= {"calendar missing": 1, "ops told": told}
     if _readiness_moment(env, period) <= now < period.start:
         report = watch_periods.readiness(sim.uow(), env, period, check_sites(sim, now), now)
         result |= {"readiness checks": 1, "readiness problems": report.problems}
@@ -88,6 +88,12 @@ def _next_round(sim: Sim, period: HolidayPeriod, at: datetime) -> None:
 
 def _round(sim: Sim, period: HolidayPeriod, at: datetime) -> dict:
     env = WatchEnv.from_settings()
+    period = watch_periods.replan(sim.uow(), env, period.id) or period  # the plan as it is now
+    if not period.is_open(at):  # re-planned by a published calendar: shortened or moved
+        watch_periods.release(sim.uow(), period.id, HOLDER)
+        sim.state["watching"].discard(period.id)
+        sim.agenda.at(max(sim.now, min(period.end, at)), "holiday-watch", holiday_watch)
+        return {"rounds": 0}
     outcome = site_watch.record_round(sim.uow(), env, period, at, check_sites(sim, at), sim.now)
     watch_periods.renew(sim.uow(), period.id, HOLDER, sim.now)
     figures = {

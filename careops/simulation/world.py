@@ -19,9 +19,9 @@ from sqlalchemy import select
 
 import careops.clock
 from careops.clock import FrozenClock
-from careops.db.models import Department, Project, Staff
+from careops.db.models.common import Department, Project, Staff
+from careops.db.models.watch import DutyShift, MonitoredSite
 from careops.db.uow import UnitOfWork
-from careops.db.watch_models import DutyShift, MonitoredSite
 
 SITES = 6  # monitored sites added to the demo's projects (the demo has none)
 _MESSAGE_ID = re.compile(rb"^Message-ID:\s*(\S+)", re.IGNORECASE | re.MULTILINE)

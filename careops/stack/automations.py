@@ -24,7 +24,8 @@ from datetime import timedelta
 from typing import TYPE_CHECKING
 from uuid import UUID
 
-from careops.stack.config import StackConfig, StackError
+from careops.errors import StackError
+from careops.stack.config import StackConfig
 from careops.stack.prefect_setup import with_client
 
 if TYPE_CHECKING:

@@ -10,7 +10,7 @@ from pathlib import Path
 from pydantic import SecretStr
 
 from careops.db.engine import normalise_url
-from careops.errors import CareopsError
+from careops.errors import StackError
 from careops.settings import PROJECT_ROOT, Settings, is_loopback
 
 DEFAULT_BASE_URL = "http://127.0.0.1:4200"
@@ -21,10 +21,6 @@ _FOREIGN_PREFECT_VARS = (
     "PREFECT_SERVER_API_AUTH_STRING",
 )
 _WILDCARD_HOSTS = ("0.0.0.0", "::", "[::]")  # noqa: S104 - recognised, not bound, here
-
-
-class StackError(CareopsError):
-    """The embedded stack could not start or one of its processes failed."""
 
 
 @dataclass(frozen=True)
@@ -52,7 +48,12 @@ class StackConfig:
     # PREFECT_API_DATABASE_CONNECTION_URL of the server (None: SQLite under prefect_home);
     # may hold a password: only in the server's environment, never in a repr or output
     prefect_database_url: str | None = field(default=None, repr=False)
+    # no prefect_database_url: start a PostgreSQL for the server under prefect_home (else SQLite)
+    embedded_postgres: bool = False
     auth_string: SecretStr | None = field(default=None, repr=False)  # the Prefect API's
+    # where the generated secrets are (careops.secrets); the children read them from there
+    secrets_dir: Path | None = None
+    auth_file: Path | None = None  # the generated auth string's file (None: configured)
 
     @property
     def connect_host(self) -> str:
@@ -88,26 +89,44 @@ class StackConfig:
         workers: int | None = None,
         postgres: str | None = None,
         prefect_database: str | None = None,
+        generate_secrets: bool = False,
+        embedded_postgres: bool | None = None,
     ) -> StackConfig:
         """`port` moves the Prefect UI/API; `smtp_port` moves the catcher AND careops's SMTP;
         `web_port` moves the web app (and its links, unless web.public_url is set); `host` is
         the Prefect server's address (beyond loopback only with an API auth string).
         `postgres` replaces the careops database URL (the Prefect server follows it onto
-        PostgreSQL, see stack/prefect_db.py); `prefect_database` names the server's own.
+        PostgreSQL, see stack/prefect_db.py); `prefect_database` names the server's own;
+        `embedded_postgres` (default: settings) starts one for it when it would be SQLite.
 
-        StackError before anything starts: the server beyond loopback without an auth string,
-        the SMTP catcher beyond loopback, a bad --postgres URL or --workers count.
+        `generate_secrets` (`stack up`): the web signing key and the Prefect API auth string
+        that are not configured are generated in `secrets_dir` on the first start and reused
+        (careops.secrets), so the server always requires an auth string; without it (`stack
+        status`) the stored one is read, if any.
+
+        StackError before anything starts: the SMTP catcher beyond loopback, a bad --postgres
+        URL or --workers count, the server beyond loopback without an auth string;
+        SecretProblem for a web key that ships in the source or is too short.
         """
+        from careops import secrets
         from careops.stack.prefect_db import prefect_database_url
 
         server_host = host if host is not None else settings.prefect.host
-        check_exposure(server_host, settings.catcher.host, settings.prefect.auth_string)
+        found = secrets.prefect_auth(settings)
+        auth = SecretStr(found) if found else None
+        check_exposure(server_host, settings.catcher.host, auth, generated=generate_secrets)
         if postgres is not None and not postgres.startswith(("postgresql", "postgres:")):
             raise StackError("--postgres takes a postgresql://USER@HOST:PORT/DATABASE URL")
         if workers is not None and workers < 1:
             raise StackError(f"--workers must be 1 or more (got {workers})")
+        auth_file = None
+        if generate_secrets:  # after every check: a refused start leaves no file behind
+            made = secrets.ensure_stack_secrets(settings)
+            auth, auth_file = made.auth_string, made.auth_file
         database_url = normalise_url(postgres or settings.database_url)
 
+        prefect_url = prefect_database_url(
+            database_url, prefect_database or settings.prefect.database_url)
         root = Path(os.environ.get("CAREOPS_HOME") or PROJECT_ROOT).resolve()
         if not (root / "prefect.yaml").is_file():
             raise StackError(f"CAREOPS_HOME={root} has no prefect.yaml")
@@ -139,11 +158,15 @@ class StackConfig:
                 f"{web_port if web_port is not None else settings.web.port}"),
             demo=demo,
             worker=worker,
-            auth_string=settings.prefect.auth_string,
+            auth_string=auth,
+            secrets_dir=secrets.secrets_dir(settings).resolve(),
+            auth_file=auth_file,
             workers=settings.prefect.workers if workers is None else workers,
             worker_limit=settings.prefect.worker_limit,
-            prefect_database_url=prefect_database_url(
-                database_url, prefect_database or settings.prefect.database_url),
+            prefect_database_url=prefect_url,
+            embedded_postgres=prefect_url is None and (
+                settings.prefect.embedded_postgres if embedded_postgres is None
+                else embedded_postgres),
         )
 
     @property
@@ -180,21 +203,25 @@ class StackConfig:
             CAREOPS_WEB__PUBLIC_URL=self.web_url,
             PYTHONUNBUFFERED="1",
         )
+        if self.secrets_dir is not None:  # the web key is read from there (never in the env)
+            env["CAREOPS_SECRETS_DIR"] = str(self.secrets_dir)
         if self.auth_string is not None:  # the server requires it, every client sends it
             secret = self.auth_string.get_secret_value()
             env.update(PREFECT_SERVER_API_AUTH_STRING=secret, PREFECT_API_AUTH_STRING=secret)
         return env
 
 
-def check_exposure(server_host: str, catcher_host: str, auth_string: SecretStr | None) -> None:
-    """Refuse a Prefect server beyond loopback without an auth string, and any SMTP catcher
-    beyond loopback (it accepts mail from anyone and keeps it on disk)."""
+def check_exposure(server_host: str, catcher_host: str, auth_string: SecretStr | None,
+                   *, generated: bool = False) -> None:
+    """Refuse a Prefect server beyond loopback without an auth string (configured, or
+    `generated` by `stack up`), and any SMTP catcher beyond loopback (it accepts mail from
+    anyone and keeps it on disk)."""
     if not is_loopback(catcher_host):
         raise StackError(
             f"catcher.host {catcher_host!r} is not a loopback address: the SMTP catcher listens "
             "on loopback only (127.0.0.1)"
         )
-    if not is_loopback(server_host) and auth_string is None:
+    if not is_loopback(server_host) and auth_string is None and not generated:
         raise StackError(
             f"the Prefect server would listen on {server_host!r} (beyond loopback) without an "
             "API auth string: set CAREOPS_PREFECT__AUTH_STRING=user:password, or bind 127.0.0.1"

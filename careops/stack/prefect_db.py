@@ -16,7 +16,7 @@ import re
 from sqlalchemy import text
 from sqlalchemy.engine import URL, make_url
 
-from careops.stack.config import StackError
+from careops.errors import StackError
 
 PREFECT_DRIVER = "postgresql+asyncpg"
 _NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_\-]{0,62}$")

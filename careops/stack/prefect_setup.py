@@ -2,7 +2,8 @@
 
 Talks to the server through an explicit `PrefectClient(api_url)`, so it never depends on the
 Prefect settings this process happened to import with; the API auth string comes from careops's
-settings (prefect.auth_string), and a stray PREFECT_API_KEY is never sent.
+settings (prefect.auth_string, else the stack's generated one: careops.secrets), and a stray
+PREFECT_API_KEY is never sent.
 """
 
 from __future__ import annotations
@@ -19,7 +20,8 @@ from zoneinfo import ZoneInfo
 
 import yaml
 
-from careops.stack.config import StackConfig, StackError
+from careops.errors import StackError
+from careops.stack.config import StackConfig
 
 if TYPE_CHECKING:
     from prefect.client.orchestration import PrefectClient
@@ -72,9 +74,10 @@ def planned_deployments(root: Path) -> list[PlannedDeployment]:
 def with_client(api_url: str, action: Callable[[PrefectClient], Awaitable[T]]) -> T:
     from prefect.client.orchestration import PrefectClient
 
+    from careops.secrets import prefect_auth
     from careops.settings import get_settings
 
-    auth = get_settings().prefect.auth_value()
+    auth = prefect_auth(get_settings())
 
     async def run() -> T:
         async with PrefectClient(api_url, auth_string=auth) as client:
@@ -86,10 +89,16 @@ def with_client(api_url: str, action: Callable[[PrefectClient], Awaitable[T]]) -
 def ensure_work_pool(config: StackConfig) -> bool:
     """Create the process work pool unless it exists; True when created."""
     from prefect.client.schemas.actions import WorkPoolCreate
-    from prefect.exceptions import ObjectAlreadyExists
+    from prefect.exceptions import ObjectAlreadyExists, ObjectNotFound
     from prefect.workers.process import ProcessWorker
 
     async def create(client: PrefectClient) -> bool:
+        try:  # looked up first: a refused insert would be an ERROR in PostgreSQL's log
+            await client.read_work_pool(config.work_pool)
+        except ObjectNotFound:
+            pass
+        else:
+            return False
         pool = WorkPoolCreate(
             name=config.work_pool,
             type="process",
@@ -166,19 +175,27 @@ def deploy(config: StackConfig, names: list[str], env: dict[str, str]) -> None:
 
 def deployed_schedules(config: StackConfig) -> dict[str, list[tuple[str, str]]]:
     """The pool's deployments by name, with their (cron, timezone) schedules as stored."""
+    return deployed(config)[0]
+
+
+def deployed(
+    config: StackConfig,
+) -> tuple[dict[str, list[tuple[str, str]]], dict[str, str]]:
+    """The pool's deployments by name: their stored (cron, timezone) schedules, their ids."""
     from prefect.client.schemas.filters import WorkPoolFilter, WorkPoolFilterName
 
-    async def read(client: PrefectClient) -> dict[str, list[tuple[str, str]]]:
+    async def read(client: PrefectClient) -> tuple[dict[str, list], dict[str, str]]:
         deployments = await client.read_deployments(
             work_pool_filter=WorkPoolFilter(name=WorkPoolFilterName(any_=[config.work_pool]))
         )
-        return {
+        schedules = {
             d.name: [
                 (getattr(s.schedule, "cron", repr(s.schedule)), s.schedule.timezone or "UTC")
                 for s in d.schedules
             ]
             for d in deployments
         }
+        return schedules, {d.name: str(d.id) for d in deployments}
 
     return with_client(config.api_url, read)
 

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import contextlib
+import http.client
 import os
 import signal
 import socket
@@ -11,11 +12,12 @@ import subprocess
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 from typing import IO
 
-from careops.stack.config import StackError
+from careops.errors import StackError
 
 
 class Child:
@@ -29,11 +31,15 @@ class Child:
         env: dict[str, str],
         cwd: Path,
         log_path: Path | None = None,
+        user: int | None = None,
+        group: int | None = None,
     ) -> None:
+        """`user`/`group`: run as that account (a root stack's PostgreSQL)."""
         self.name = name
         self.argv = list(argv)
         self.env = env
         self.cwd = cwd
+        self.account = {} if user is None else {"user": user, "group": group, "extra_groups": []}
         self.log_path = log_path
         self.process: subprocess.Popen[bytes] | None = None
         self._log: IO[bytes] | None = None
@@ -50,6 +56,7 @@ class Child:
             stdout=self._log,
             stderr=subprocess.STDOUT if self._log else None,
             start_new_session=True,
+            **self.account,
         )
         return self
 
@@ -142,8 +149,33 @@ def _signal_groups(groups: set[int], sig: signal.Signals) -> None:
                 os.killpg(pgid, sig)
 
 
+PORT_RANGE_VARIABLE = "CAREOPS_FREE_PORTS"  # e.g. "21000-22499"
+_next_in_range: dict[tuple[int, int], int] = {}
+
+
 def free_port(host: str = "127.0.0.1") -> int:
-    """A port nobody listens on now (for side-by-side stacks, tests and benchmarks)."""
+    """A port nobody listens on now (for side-by-side stacks, tests and benchmarks).
+
+    Any port the system gives (an ephemeral one), unless `CAREOPS_FREE_PORTS` names a range
+    ("21000-22499"): then the next free port of that range, in turn. Several test processes
+    starting stacks at once each get a range of their own, below the ephemeral ports: a port one
+    of them picked can then never be picked, or taken as a client's port, by another before its
+    stack binds it."""
+    span = os.environ.get(PORT_RANGE_VARIABLE, "").strip()
+    if span:
+        low, _, high = span.partition("-")
+        first, last = int(low), int(high)
+        start = _next_in_range.get((first, last), first)
+        for offset in range(last - first + 1):
+            port = first + (start - first + offset) % (last - first + 1)
+            with socket.socket() as sock:
+                try:
+                    sock.bind((host, port))
+                except OSError:
+                    continue
+            _next_in_range[(first, last)] = port + 1 if port < last else first
+            return port
+        raise StackError(f"no free port in {PORT_RANGE_VARIABLE}={span}")
     with socket.socket() as sock:
         sock.bind((host, 0))
         return sock.getsockname()[1]
@@ -168,7 +200,9 @@ def http_ok(url: str, timeout: float = 1.0) -> bool:
     try:
         with urllib.request.urlopen(url, timeout=timeout) as response:  # noqa: S310 (loopback)
             return 200 <= response.status < 300
-    except (urllib.error.URLError, OSError, ValueError):
+    except (urllib.error.URLError, OSError, ValueError, http.client.HTTPException):
+        # HTTPException: something that is not an HTTP server answers (e.g. an SMTP server's
+        # "220 ..." greeting is a BadStatusLine), so no healthy HTTP server is there
         return False
 
 
@@ -225,3 +259,33 @@ def _command_has(pid: int, word: str) -> bool:
         ["ps", "-o", "args=", "-p", str(pid)], capture_output=True, text=True, check=False
     ).stdout
     return word in args
+
+
+@contextmanager
+def stop_signals_interrupt() -> Iterator[None]:
+    """SIGTERM and SIGINT stop the stack (KeyboardInterrupt) while it runs.
+
+    SIGINT is installed explicitly too: a shell starting the stack in the background without
+    job control makes Python inherit SIGINT as ignored, and Ctrl-C / kill -INT would do nothing.
+    """
+
+    def interrupt(_signum: int, _frame: object) -> None:
+        raise KeyboardInterrupt
+
+    previous = {s: signal.signal(s, interrupt) for s in (signal.SIGTERM, signal.SIGINT)}
+    try:
+        yield
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+
+
+@contextmanager
+def signals_ignored() -> Iterator[None]:
+    """SIGINT and SIGTERM ignored while the stack stops (a second Ctrl-C cannot cut it short)."""
+    previous = {s: signal.signal(s, signal.SIG_IGN) for s in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        yield
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)

@@ -9,36 +9,49 @@ exit code 1. Errors the server's services log while the stack runs are shown on 
 
 from __future__ import annotations
 
-import signal
 import sys
+import threading
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
-from datetime import timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from rich.console import Console
 
-from careops.clock import local_today, utcnow
+from careops.clock import local_today
 from careops.db import migrate
 from careops.db.engine import get_engine
 from careops.db.faults import masked_url
 from careops.db.uow import UnitOfWork
 from careops.demo import seed_demo
-from careops.stack import automations, prefect_db, prefect_setup
-from careops.stack.config import StackConfig, StackError
+from careops.stack import (
+    automations,
+    deploy_cache,
+    embedded_pg,
+    first_runs,
+    prefect_db,
+    prefect_setup,
+)
+from careops.stack.config import StackConfig
 from careops.stack.processes import (
     Child,
     ensure_port_free,
+    free_port,
     record_children,
+    signals_ignored,
     stop_leftovers,
+    stop_signals_interrupt,
     wait_healthy,
 )
-from careops.stack.scheduler_check import LogWatch, service_errors, wait_for_schedules
+from careops.stack.scheduler_check import (
+    LogWatch,
+    service_errors,
+    summary,
+    wait_for_schedules,
+)
 from careops.stack.workers import Workers
 
 SERVER_START_TIMEOUT = 90.0
+PG_START_TIMEOUT = 60.0
 SCHEDULER_TIMEOUT = 60.0  # the server schedules a new deployment within seconds (5 s loop)
 LOG_CHECK_SECONDS = 15.0
 STOP_TIMEOUT = 10.0
@@ -50,6 +63,7 @@ class Stack:
         self.console = console
         self.env = config.child_env()
         self.server: Child | None = None
+        self.postgres: Child | None = None  # the server's own database (embedded_pg)
         self.workers: Workers | None = None
         self.relay: Child | None = None
         self.server_log: LogWatch | None = None
@@ -64,6 +78,8 @@ class Stack:
     def up(self) -> None:
         cfg, t0 = self.config, time.monotonic()
         cfg.prefect_home.mkdir(parents=True, exist_ok=True)
+        # Prefect's client takes seconds to import on a loaded machine: while the server starts
+        threading.Thread(target=_import_prefect_client, daemon=True).start()
         for leftover in stop_leftovers(self.pid_file):
             self.console.print(f"[yellow]![/] stopped {leftover} left by a killed stack")
         ensure_port_free(cfg.host, cfg.port, "The Prefect server")
@@ -103,19 +119,10 @@ class Stack:
             cwd=cfg.root,
             log_path=cfg.prefect_home / "web.log",
         ).start()
-        record_children(self.pid_file, [self.web])
-        wait_healthy(f"http://{cfg.web_host}:{cfg.web_port}/healthz", self.web, 30.0)
-        self._step(f"web app http://{cfg.web_host}:{cfg.web_port} (log {self.web.log_path})", t)
-
-        server_env = self.env
-        if cfg.prefect_database_url is not None:
-            t = time.monotonic()
-            created = prefect_db.ensure_database(cfg.prefect_database_url, cfg.database_url)
-            server_env = self.env | {
-                "PREFECT_API_DATABASE_CONNECTION_URL": cfg.prefect_database_url}
-            self._step(f"Prefect database {'created' if created else 'found'}: "
-                       f"{masked_url(cfg.prefect_database_url)}", t)
-        t = time.monotonic()
+        record_children(self.pid_file, self._children())
+        # the web app, Prefect's database and its server start side by side
+        server_env = self._prefect_database()
+        t_server = time.monotonic()
         self.server_log = LogWatch.from_end(cfg.prefect_home / "server.log")
         self.server = Child(
             "prefect server",
@@ -124,18 +131,20 @@ class Stack:
             cwd=cfg.root,
             log_path=cfg.prefect_home / "server.log",
         ).start()
-        record_children(self.pid_file, [self.web, self.server])
+        record_children(self.pid_file, self._children())
+        wait_healthy(f"http://{cfg.web_host}:{cfg.web_port}/healthz", self.web, 30.0)
+        self._step(f"web app http://{cfg.web_host}:{cfg.web_port} (log {self.web.log_path})", t)
         with self.console.status("starting the Prefect server…"):
             wait_healthy(f"{cfg.api_url}/health", self.server, SERVER_START_TIMEOUT)
         self.server_ready = True
-        self._step(f"Prefect server {cfg.ui_url} (log {self.server.log_path})", t)
+        self._step(f"Prefect server {cfg.ui_url} (log {self.server.log_path})", t_server)
 
         t = time.monotonic()
         if prefect_setup.ensure_work_pool(cfg):
             self.console.print(f"  created work pool {cfg.work_pool!r} (process)")
         if stale := prefect_setup.crash_active_runs(cfg, "careops stack was not stopped cleanly"):
             self.console.print(f"  marked {stale} run(s) left by an earlier stack Crashed")
-        scheduled = self._deploy()
+        scheduled = deploy_cache.deploy_changed(self.config, self.env, self.console)
         self._step("deployments of prefect.yaml deployed", t)
         t = time.monotonic()
         created = automations.ensure_automations(cfg)
@@ -168,107 +177,72 @@ class Stack:
             record_children(self.pid_file, self._children())
             logs = ", ".join(str(w.log_path) for w in self.workers.children)
             self._step(f"{cfg.workers} worker(s) polling pool {cfg.work_pool!r} (log {logs})", t)
-            self._catch_up()
+            first_runs.catch_up(self.config, self.console)
             if seeded:
-                self._first_plan()
-                self._survey_demo()
+                first_runs.first_plan(self.config, self.console)
+                first_runs.survey_demo(self.config, self.console)
 
         self.console.print(
             f"\n[bold green]careops stack is up[/] in {time.monotonic() - t0:.1f} s\n"
             f"  Prefect UI   {cfg.ui_url}\n"
+            f"  UI login     {self._login()}\n"
+            f"  secrets      {cfg.secrets_dir}  (web signing key, Prefect auth string)\n"
             f"  web app      http://{cfg.web_host}:{cfg.web_port}  (mail links: {cfg.web_url})\n"
             f"  mail         {cfg.mail_dir}  (SMTP {cfg.catcher_host}:{cfg.catcher_port})\n"
             f"  database     {masked_url(cfg.database_url)}\n"
             f"  logs         {cfg.prefect_home}\n"
             "Press Ctrl-C to stop.",
-            highlight=False,
+            highlight=False, soft_wrap=True,
         )
 
-    def _catch_up(self) -> None:
-        """fault-watch and case-deadlines runs in a minute: chases and case notices that fell due
-        while the stack was down go out.
+    def _login(self) -> str:
+        """Where the Prefect UI's login is: a path, never the value."""
+        if self.config.auth_file is not None:
+            return f"the whole line in {self.config.auth_file} (user:password)"
+        return "the configured API auth string (prefect.auth_string)"
 
-        Scheduled like every wakeup (careops/wakeups.py), so the first scheduled run of a fresh
-        stack completes in the UI within two minutes of the start.
-        """
-        from careops.clock import utcnow
-        from careops.wakeups import schedule_wakeup
-
-        now = utcnow()
-        # a minute apart: two flow runs starting together on a fresh SQLite server contend
-        for minutes, deployment in ((1, "fault-watch/fault-watch"),
-                                    (2, "case-deadlines/case-deadlines")):
-            if schedule_wakeup(deployment, now + timedelta(minutes=minutes), now,
-                               reason="catch up after the stack started",
-                               api=self.config.api_url):
-                name = deployment.split("/")[0]
-                self.console.print(f"  {name} catch-up run scheduled in {minutes} minute(s)")
-
-    def _first_plan(self) -> None:
-        """On fresh demo data, run the main job once so there is something to look at."""
-        month = local_today(ZoneInfo(self.config.timezone)).strftime("%Y-%m")
-        url = prefect_setup.start_run(
-            self.config, "plan-callbacks/plan-callbacks", {"params": {"month": month}}
-        )
-        self.console.print(
-            f"  started plan-callbacks for {month} on the demo data: {url}\n"
-            f"  (the call lists arrive in {self.config.mail_dir} in a few seconds)",
-            highlight=False,
-        )
-
-    def _survey_demo(self) -> None:
-        """On fresh demo data: this year's survey campaign, and one customer's page to open."""
-        from careops.services.survey_campaign import demo_survey_link
-        from careops.services.survey_links import SurveyLinks
-        from careops.settings import get_settings
-
-        settings = get_settings()
-        links = SurveyLinks(settings.web.secret_key.get_secret_value(), self.config.web_url,
-                            settings.survey.link_valid_days)
-        found = demo_survey_link(UnitOfWork(get_engine(self.config.database_url)),
-                                 local_today(ZoneInfo(self.config.timezone)), settings.survey,
-                                 links, utcnow())
-        if found:
-            self.console.print(f"  survey page of demo customer {found[0]}: {found[1]}",
-                               highlight=False, soft_wrap=True)
+    def _prefect_database(self) -> dict[str, str]:
+        """The server's environment, with its database: a named PostgreSQL, the stack's own
+        (embedded_pg: started here), or Prefect's SQLite under prefect_home."""
+        cfg = self.config
+        t = time.monotonic()
+        if cfg.prefect_database_url is not None:
+            created = prefect_db.ensure_database(cfg.prefect_database_url, cfg.database_url)
+            self._step(f"Prefect database {'created' if created else 'found'}: "
+                       f"{masked_url(cfg.prefect_database_url)}", t)
+            return self.env | {"PREFECT_API_DATABASE_CONNECTION_URL": cfg.prefect_database_url}
+        if not cfg.embedded_postgres:
+            return self.env
+        bin_dir = embedded_pg.find_bin_dir()
+        if bin_dir is None:
+            self.console.print(
+                "[yellow]![/] no PostgreSQL >= 14 (initdb, postgres) found: the Prefect server "
+                "runs on SQLite, which fails under bursts of runs (apt-get install postgresql)"
+            )
+            return self.env
+        pg = embedded_pg.EmbeddedPostgres(cfg.prefect_home, bin_dir, free_port())
+        created = pg.initialise()
+        self.postgres = pg.child().start()
+        record_children(self.pid_file, self._children())
+        pg.wait_ready(self.postgres, PG_START_TIMEOUT)
+        prefect_db.ensure_database(pg.url(), pg.url("postgres"))
+        self._step(f"Prefect database: PostgreSQL {'created' if created else 'started'} in "
+                   f"{pg.data_dir} (127.0.0.1:{pg.port}, log {pg.log_path})", t)
+        return self.env | {"PREFECT_API_DATABASE_CONNECTION_URL": pg.url()}
 
     def _show_server_errors(self, errors: list[str]) -> None:
+        """One line per error, never a traceback: the whole record is in the server log."""
         for error in errors:
             self.console.print(
                 f"[bold red]✗ the Prefect server logged an error[/] "
-                f"({self.server_log.path if self.server_log else 'server.log'}):\n{error}",
-                highlight=False,
+                f"({self.server_log.path if self.server_log else 'server.log'}): "
+                f"{summary(error)}",
+                highlight=False, soft_wrap=True,
             )
 
     def _children(self) -> list[Child]:
-        fixed = [c for c in (self.web, self.server, self.relay) if c is not None]
+        fixed = [c for c in (self.web, self.postgres, self.server, self.relay) if c is not None]
         return fixed + (self.workers.children if self.workers else [])
-
-    def _deploy(self) -> list[str]:
-        """Deploy prefect.yaml; the names of the deployments that have schedules."""
-        cfg = self.config
-        planned = prefect_setup.planned_deployments(cfg.root)
-        missing = [p for p in planned if not p.module_exists(cfg.root)]
-        for item in missing:
-            self.console.print(
-                f"[yellow]![/] not deployed: {item.name} ({item.entrypoint} missing)"
-            )
-        ready = [p for p in planned if p not in missing]
-        with self.console.status(f"deploying {len(ready)} deployment(s)…"):
-            prefect_setup.deploy(cfg, [p.name for p in ready], self.env)
-        deployed = prefect_setup.deployed_schedules(cfg)
-        prefect_setup.check_schedules(ready, deployed)
-        for item in ready:
-            if item.name not in deployed:
-                raise StackError(f"deployment {item.name!r} is not on the server after deploy")
-            when = ", ".join(f"{c} ({tz})" for c, tz in deployed[item.name]) or "on demand"
-            self.console.print(f"  {item.name:<22} {when}", highlight=False)
-        now = utcnow()
-        later = [i.name for i in ready if i.schedules and not i.fires_within(now)]
-        if later:
-            self.console.print(f"  (next run beyond the scheduler's horizon, not waited for: "
-                               f"{', '.join(later)})", highlight=False)
-        return [item.name for item in ready if item.schedules and item.name not in later]
 
     def wait(self) -> int:
         """Block until a signal (KeyboardInterrupt) or until a child exits on its own (→ 1)."""
@@ -310,6 +284,9 @@ class Stack:
         if self.server is not None:
             code = self.server.stop(STOP_TIMEOUT)
             self.console.print(f"  Prefect server stopped (exit {code})")
+        if self.postgres is not None:
+            code = self.postgres.stop(STOP_TIMEOUT)
+            self.console.print(f"  Prefect's PostgreSQL stopped (exit {code})")
         if self.web is not None:
             code = self.web.stop(STOP_TIMEOUT)
             self.console.print(f"  web app stopped (exit {code})")
@@ -319,37 +296,13 @@ class Stack:
         self.pid_file.unlink(missing_ok=True)
 
 
+def _import_prefect_client() -> None:
+    import prefect.client.orchestration  # noqa: F401
+    import prefect.client.schemas.filters  # noqa: F401
+
+
 def _prefect(*args: str) -> list[str]:
     return [sys.executable, "-m", "prefect", *args]
-
-
-@contextmanager
-def _stop_signals_interrupt() -> Iterator[None]:
-    """SIGTERM and SIGINT stop the stack (KeyboardInterrupt) while it runs.
-
-    SIGINT is installed explicitly too: a shell starting the stack in the background without
-    job control makes Python inherit SIGINT as ignored, and Ctrl-C / kill -INT would do nothing.
-    """
-
-    def interrupt(_signum: int, _frame: object) -> None:
-        raise KeyboardInterrupt
-
-    previous = {s: signal.signal(s, interrupt) for s in (signal.SIGTERM, signal.SIGINT)}
-    try:
-        yield
-    finally:
-        for sig, handler in previous.items():
-            signal.signal(sig, handler)
-
-
-@contextmanager
-def _signals_ignored() -> Iterator[None]:
-    previous = {s: signal.signal(s, signal.SIG_IGN) for s in (signal.SIGINT, signal.SIGTERM)}
-    try:
-        yield
-    finally:
-        for sig, handler in previous.items():
-            signal.signal(sig, handler)
 
 
 def run_stack(config: StackConfig, console: Console) -> int:
@@ -359,14 +312,14 @@ def run_stack(config: StackConfig, console: Console) -> int:
     """
     stack = Stack(config, console)
     try:
-        with _stop_signals_interrupt():
+        with stop_signals_interrupt():
             stack.up()
             code = stack.wait()
     except KeyboardInterrupt:
         console.print("\nstopping the careops stack…")
         code = 0
     finally:
-        with _signals_ignored():
+        with signals_ignored():
             stack.down()
     console.print("careops stack stopped" if code == 0 else "careops stack stopped after a failure")
     return code

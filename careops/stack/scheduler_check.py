@@ -17,7 +17,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from careops.stack.config import StackConfig, StackError
+from careops.errors import StackError
+from careops.stack.config import StackConfig
 from careops.stack.prefect_setup import with_client
 
 if TYPE_CHECKING:
@@ -63,11 +64,17 @@ def _records(log_text: str) -> list[list[str]]:
     return records
 
 
+# Races of a message consumer that Prefect retries (memory.py `_consume_loop` puts the message
+# back): a write race for its SQLite database (an automation trigger's bucket update, several
+# runs at once), and an event evaluated against an automation the triggers service has just
+# reloaded (prefect 3.8.8: "Trigger._automation has been garbage collected", seen when
+# `stack up` upserts its automations while heartbeats arrive).
+RETRIED_RACES = ("database is locked", "Trigger._automation has been garbage collected")
+
+
 def retried_busy(record: str) -> bool:
-    """A message consumer that lost a write race for Prefect's SQLite database ("database is
-    locked": an automation trigger's bucket update with automations on, several runs at
-    once). Prefect puts the message back and handles it again: retried, not lost."""
-    return "Failed in consume_loop" in record and "database is locked" in record
+    """A message consumer's failure that Prefect retries (RETRIED_RACES): not lost."""
+    return "Failed in consume_loop" in record and any(r in record for r in RETRIED_RACES)
 
 
 def service_errors(log_text: str, context: int = 12) -> list[str]:
@@ -91,6 +98,16 @@ def service_errors(log_text: str, context: int = 12) -> list[str]:
             else:
                 i += 1
     return errors
+
+
+def summary(error: str, width: int = 300) -> str:
+    """An error block as one line for the console: its log line and, when a traceback
+    follows, the exception it ended with (the full block stays in the server log)."""
+    lines = [line.strip() for line in error.splitlines() if line.strip()]
+    first = next((line for line in lines if not line.startswith("Traceback")), lines[0])
+    last = lines[-1]
+    text = first if last == first or len(lines) == 1 else f"{first} — {last}"
+    return text if len(text) <= width else text[: width - 1] + "…"
 
 
 def scheduler_errors(errors: list[str]) -> list[str]:

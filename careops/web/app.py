@@ -10,9 +10,11 @@ inputs are length-limited. Answer state lives in the database, so a link works o
 from __future__ import annotations
 
 from collections.abc import Callable
+from contextlib import asynccontextmanager
 from datetime import datetime
 from pathlib import Path
 
+from anyio import to_thread
 from fastapi import FastAPI, Form, Request
 from fastapi.responses import HTMLResponse, PlainTextResponse
 from fastapi.templating import Jinja2Templates
@@ -23,15 +25,19 @@ from careops.db.engine import get_engine
 from careops.db.uow import UnitOfWork
 from careops.errors import InvalidTransition, NotFound
 from careops.rules.cases import CaseState, Opinion
-from careops.services.case_notices import CaseEnv
-from careops.services.case_queries import show_case
-from careops.services.cases import record_opinion
-from careops.services.survey_links import survey_links
+from careops.secrets import web_secret_key
+from careops.services.cases.notices import CaseEnv
+from careops.services.cases.queries import case_contact_email, show_case
+from careops.services.cases.steps import record_opinion
+from careops.services.survey.links import survey_links
 from careops.settings import Settings, get_settings
+from careops.staff_links import staff_links
 from careops.web import csrf
 from careops.web.i18n import pick_locale, translator
+from careops.web.staff import staff_routers
+from careops.web.staff.pages import StaffPages
 from careops.web.survey import survey_router
-from careops.web.tokens import LinkExpired, LinkInvalid
+from careops.web.tokens import LinkExpired, LinkInvalid, same_recipient
 
 COMMENT_LIMIT = 2000
 TEMPLATES = Path(__file__).parent / "templates"
@@ -44,6 +50,50 @@ SECURITY_HEADERS = {
     "Cache-Control": "no-store",
 }
 
+_SECURITY_HEADERS_RAW = [(name.lower().encode("latin-1"), value.encode("latin-1"))
+                         for name, value in SECURITY_HEADERS.items()]
+
+
+class SecurityHeaders:
+    """Adds SECURITY_HEADERS to every HTTP response that does not set them itself.
+
+    A pure ASGI middleware: it only edits the `http.response.start` message (Starlette's
+    BaseHTTPMiddleware, `@app.middleware("http")`, runs every request through an extra task and
+    memory stream and cost the pages a large share of their throughput)."""
+
+    def __init__(self, app) -> None:
+        self.app = app
+
+    async def __call__(self, scope, receive, send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+
+        async def send_with_headers(message) -> None:
+            if message["type"] == "http.response.start":
+                headers = list(message.get("headers", []))
+                present = {name.lower() for name, _value in headers}
+                headers.extend(h for h in _SECURITY_HEADERS_RAW if h[0] not in present)
+                message = {**message, "headers": headers}
+            await send(message)
+
+        await self.app(scope, receive, send_with_headers)
+
+
+# The pages are `def` endpoints: Starlette runs each in anyio's thread pool (40 threads by
+# default). Their work is CPU under one GIL (page views no longer wait for SQLite's write lock:
+# UnitOfWork.reading), so 40 threads only take turns at the GIL, switching every 5 ms, and every
+# request's latency grows with the crowd (p99 > 2 s at 50 clients). A few threads take requests
+# in their arrival order and finish each sooner; a writer waiting for the lock (busy timeout)
+# still leaves the other threads free for the pages.
+WEB_THREADS = 4
+
+
+@asynccontextmanager
+async def _few_threads(_app: FastAPI):
+    to_thread.current_default_thread_limiter().total_tokens = WEB_THREADS
+    yield
+
 
 def create_app(
     settings: Settings | None = None,
@@ -53,20 +103,19 @@ def create_app(
     env: CaseEnv | None = None,
 ) -> FastAPI:
     settings = settings or get_settings()
-    app = FastAPI(title="careops", docs_url=None, redoc_url=None, openapi_url=None)
+    app = FastAPI(title="careops", docs_url=None, redoc_url=None, openapi_url=None,
+                  lifespan=_few_threads)
     templates = Jinja2Templates(directory=str(TEMPLATES))
-    protector = csrf.Csrf(settings.web.secret_key.get_secret_value())
+    protector = csrf.Csrf(web_secret_key(settings))  # SecretProblem: no usable key
     case_env = env or CaseEnv.from_settings(settings)
 
     def uow() -> UnitOfWork:
         return UnitOfWork(engine or get_engine(settings.database_url))
 
-    @app.middleware("http")
-    async def security_headers(request: Request, call_next):
-        response = await call_next(request)
-        for name, value in SECURITY_HEADERS.items():
-            response.headers.setdefault(name, value)
-        return response
+    def read_uow() -> UnitOfWork:  # a page view: no write lock (UnitOfWork.reading)
+        return UnitOfWork.reading(engine or get_engine(settings.database_url))
+
+    app.add_middleware(SecurityHeaders)
 
     def page(request: Request, name: str, locale: str, status: int = 200, **values):
         t = translator(locale)
@@ -86,7 +135,9 @@ def create_app(
             return None, message(request, fallback, "invalid", 404)
         try:
             claim = case_env.signer.read(token, case_env.opinion_seconds)
-            view = show_case(uow(), claim.record_id, settings.tz, clock())
+            if not same_recipient(claim, case_contact_email(read_uow(), claim.record_id)):
+                raise LinkInvalid("the link names another recipient than the case's contact")
+            view = show_case(read_uow(), claim.record_id, settings.tz, clock())
         except LinkExpired:
             return None, message(request, fallback, "expired", 410)
         except (LinkInvalid, NotFound):
@@ -153,5 +204,10 @@ def create_app(
         body = t("thanks_satisfied" if opinion == Opinion.SATISFIED else "thanks_not_satisfied")
         return page(request, "message.html", locale, title=t("thanks_title"), body=body)
 
-    app.include_router(survey_router(settings, uow, clock, protector, page, survey_links(settings)))
+    app.include_router(survey_router(settings, uow, read_uow, clock, protector, page,
+                                     survey_links(settings)))
+    staff = StaffPages(settings, lambda: engine or get_engine(settings.database_url), clock,
+                       protector, page, staff_links(settings))
+    for router in staff_routers(staff):
+        app.include_router(router)
     return app

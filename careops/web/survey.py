@@ -2,9 +2,10 @@
 
 GET shows the customer's name and projects and the needs plan form (prefilled with the saved
 answer); POST saves it (CSRF-checked, length-limited, choices validated by
-careops.services.survey_answers) and thanks the customer, who can come back and change it until
-the survey closes; after that the link shows the closed page. A forged or altered token gets the
-"not valid" page (404), an old one the "expired" page (410), both without any data. Works
+careops.services.survey.answers) and thanks the customer, who can come back and change it until
+the survey closes; after that the link shows the closed page with the saved answers, read-only.
+A forged or altered token, or a genuine one naming another address than the member's contact,
+gets the "not valid" page (404), an old one the "expired" page (410), both without any data. Works
 without JavaScript, on a phone, in zh_CN (first) or en (`?lang=`, else the customer's locale).
 """
 
@@ -20,7 +21,7 @@ from fastapi.responses import HTMLResponse
 from careops.db.uow import UnitOfWork
 from careops.errors import CareopsError, NotFound
 from careops.rules.survey import MAX_COMMENTS, MAX_TEXT, choice_labels
-from careops.services.survey_answers import (
+from careops.services.survey.answers import (
     AnswerInput,
     SurveyClosed,
     SurveyView,
@@ -28,7 +29,7 @@ from careops.services.survey_answers import (
     save_answer,
     survey_view,
 )
-from careops.services.survey_links import LinkExpired, LinkInvalid, SurveyLinks
+from careops.services.survey.links import LinkExpired, LinkInvalid, SurveyLinks, for_contact
 from careops.settings import Settings
 from careops.web import csrf
 from careops.web.i18n import pick_locale
@@ -40,6 +41,7 @@ MAX_TOKEN = 512
 def survey_router(
     settings: Settings,
     uow: Callable[[], UnitOfWork],
+    read_uow: Callable[[], UnitOfWork],
     clock: Callable[[], datetime],
     protector: csrf.Csrf,
     page: Callable[..., HTMLResponse],
@@ -63,16 +65,27 @@ def survey_router(
         if len(token) > MAX_TOKEN:
             return None, notice(request, fallback, "invalid", 404)
         try:
-            view = survey_view(uow(), links.read(token).member_id, today())
+            link = links.read(token)
+            view = survey_view(read_uow(), link.member_id, today())
         except LinkExpired:
             return None, notice(request, fallback, "expired", 410)
         except (LinkInvalid, NotFound):
             return None, notice(request, fallback, "invalid", 404)
+        if not for_contact(link, view.contact_email):  # genuine, but made for someone else
+            return None, notice(request, fallback, "invalid", 404)
         locale = pick_locale(lang, view.locale, settings.default_locale)
         if view.closed:
-            return None, notice(request, locale, "closed", 200, next_year=view.year + 1,
-                                closes=view.closes_on.isoformat())
+            return None, closed_page(request, view, locale)
         return (view, locale), None
+
+    def closed_page(request: Request, view: SurveyView, locale: str) -> HTMLResponse:
+        """The survey has closed: the customer's saved answers, read-only (no form)."""
+        st = survey_translator(locale)
+        return page(request, "survey_closed.html", locale, st=st, view=view,
+                    labels=choice_labels(locale), title=st("closed_title"),
+                    body=st("closed_body", next_year=view.year + 1,
+                            closes=view.closes_on.isoformat()),
+                    saved_at=local(view.updated_at) if view.updated_at else "")
 
     def form(request: Request, token: str, view: SurveyView, locale: str, answer: AnswerInput,
              status: int = 200, errors: list[str] | None = None) -> HTMLResponse:
@@ -132,8 +145,7 @@ def survey_router(
         try:
             save_answer(uow(), view.member_id, data, today(), clock())
         except SurveyClosed:
-            return notice(request, locale, "closed", 200, next_year=view.year + 1,
-                          closes=view.closes_on.isoformat())
+            return closed_page(request, view, locale)
         return page(request, "survey_saved.html", locale, st=st, token=token,
                     title=st("thanks_title"),
                     body=st("thanks_body", closes=view.closes_on.isoformat()))

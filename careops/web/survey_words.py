@@ -38,6 +38,9 @@ SURVEY_WORDS: dict[str, dict[str, str]] = {
         "too_long": "{field}最多 {limit} 字，当前 {count} 字。",
         "field_needs_other": "其他需求",
         "field_comments": "意见和建议",
+        "field_needs": "明年的需求",
+        "closed_answers": "您于 {at} 保存的答复（只读）：",
+        "closed_no_answer": "您没有通过此链接留下答复。",
     },
     "en": {
         "title": "Our {next_year} needs survey",
@@ -75,6 +78,9 @@ SURVEY_WORDS: dict[str, dict[str, str]] = {
         "too_long": "{field} may have at most {limit} characters; it has {count}.",
         "field_needs_other": "Other needs",
         "field_comments": "Comments",
+        "field_needs": "Next year's needs",
+        "closed_answers": "Your answers, saved on {at} (read-only):",
+        "closed_no_answer": "No answer was left through this link.",
     },
 }
 

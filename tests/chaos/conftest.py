@@ -15,7 +15,7 @@ import pytest
 from sqlalchemy import Engine, select
 
 from careops.db.engine import get_engine
-from careops.db.models import OutboxMessage
+from careops.db.models.outbox import OutboxMessage
 from careops.settings import PROJECT_ROOT
 from tests.conftest import PG_ADMIN_URL
 from tests.support.smtp import SmtpSink
@@ -48,6 +48,7 @@ def process_env(db_url: str, sink: SmtpSink, **careops: str) -> dict[str, str]:
     server, plus CAREOPS_<KEY> settings (`smtp__lease_seconds="3"`)."""
     env = {k: v for k, v in os.environ.items() if not k.startswith(("CAREOPS_", "PREFECT_"))}
     env |= {
+        "CAREOPS_SECRETS_DIR": os.environ["CAREOPS_SECRETS_DIR"],  # the session's generated key
         "CAREOPS_DATABASE_URL": db_url,
         "CAREOPS_SMTP__HOST": sink.host,
         "CAREOPS_SMTP__PORT": str(sink.port),

@@ -47,7 +47,7 @@ def _demo(uow: UnitOfWork, clock: FrozenClock) -> None:
 def _demo_planned(uow: UnitOfWork, clock: FrozenClock) -> None:
     """Demo data with November's callbacks planned and their call lists queued."""
     from careops.months import Month
-    from careops.services.callback_planning import plan_and_notify
+    from careops.services.callbacks.planning import plan_and_notify
 
     _demo(uow, clock)
     clock.now = at("2026-11-02T09:00")
@@ -69,8 +69,8 @@ def _weekly(uow: UnitOfWork, clock: FrozenClock) -> None:
 
 def _fault(uow: UnitOfWork, clock: FrozenClock) -> None:
     """A major fault reported and never filed: the chase of the unfiled report is due."""
-    from careops.services.fault_notices import FaultEnv
-    from careops.services.faults import report_fault
+    from careops.services.faults.env import FaultEnv
+    from careops.services.faults.steps import report_fault
     from tests.integration.fault_world import START, build_world, report
 
     build_world(uow)
@@ -80,8 +80,8 @@ def _fault(uow: UnitOfWork, clock: FrozenClock) -> None:
 def _cases(uow: UnitOfWork, clock: FrozenClock) -> None:
     """A complaint and a consultation taken on 30 September (deadlines 24 h and 10 October)."""
     from careops.rules.cases import CaseKind
-    from careops.services import cases as service
-    from careops.services.case_notices import CaseEnv
+    from careops.services.cases import steps as service
+    from careops.services.cases.notices import CaseEnv
     from tests.integration.case_world import build_world, intake
 
     build_world(uow)
@@ -95,8 +95,8 @@ def _cases(uow: UnitOfWork, clock: FrozenClock) -> None:
 def _closed_cases(uow: UnitOfWork, clock: FrozenClock) -> None:
     """Two complaints answered on 9 October 2026 (one important), one consultation open."""
     from careops.rules.cases import CaseKind, Opinion
-    from careops.services import cases as service
-    from careops.services.case_notices import CaseEnv
+    from careops.services.cases import steps as service
+    from careops.services.cases.notices import CaseEnv
     from tests.integration.case_world import build_world, intake
 
     build_world(uow)
@@ -200,7 +200,8 @@ SCENARIOS: dict[str, Scenario] = {
     ),
     # the daily health check on the harness: its problems are mailed once a day each
     "doctor": Scenario(at("2026-12-01T07:30"), _nothing, _flow("flows.doctor", "doctor")),
-    # the weekly safety sweep in December: 2027's calendar is missing, ops are told once
+    # the weekly safety sweep in December: 2027's calendar is missing: New Year 2027 is planned
+    # on a provisional window (readiness and window wakeups), ops are told once
     "holiday-watch": Scenario(
         at("2026-12-01T09:00"), _nothing, _flow("flows.holiday_watch", "holiday_watch")
     ),

@@ -24,7 +24,7 @@ import careops.wakeups
 from careops.clock import FrozenClock, utcnow
 from careops.db.base import Base
 from careops.db.engine import get_engine
-from careops.db.models import OutboxMessage
+from careops.db.models.outbox import OutboxMessage
 from careops.db.uow import UnitOfWork
 from careops.mail.delivery import deliver_pending
 from tests.chaos.conftest import received_ids
@@ -123,7 +123,7 @@ class StartLine:
             return
         self.arrived.add(me)
         try:
-            self.barrier.wait(timeout=15)
+            self.barrier.wait(timeout=300)
             self.met = True
         except threading.BrokenBarrierError:
             self.met = False

@@ -10,9 +10,9 @@ from selenium.webdriver.common.by import By
 from careops.clock import utcnow
 from careops.db.uow import UnitOfWork
 from careops.rules.cases import CaseKind
-from careops.services import cases as service
-from careops.services.case_notices import CaseEnv
-from careops.services.case_queries import show_case
+from careops.services.cases import steps as service
+from careops.services.cases.notices import CaseEnv
+from careops.services.cases.queries import show_case
 from careops.stack.processes import free_port
 from careops.web.app import create_app
 from tests.integration.case_world import CS_HEAD, CUSTOMER, SH, build_world, intake

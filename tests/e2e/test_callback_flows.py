@@ -10,7 +10,8 @@ from prefect.client.orchestration import get_client
 from prefect.client.schemas.filters import ArtifactFilter, ArtifactFilterKey, ArtifactFilterType
 from sqlalchemy import select
 
-from careops.db.models import Callback, CallbackStatus, StaffRole
+from careops.db.models.callbacks import Callback, CallbackStatus
+from careops.db.models.common import StaffRole
 from careops.db.uow import UnitOfWork
 from flows.close_callback_month import CloseMonthParams, close_callback_month
 from flows.plan_callbacks import PlanCallbacksParams, plan_callbacks

@@ -20,7 +20,7 @@ from careops.rules.cases import CaseKind
 from careops.wakeups import wakeup_minute
 from flows.case_deadlines import case_deadlines
 from flows.open_case import OpenCaseParams, open_case
-from tests.integration.case_world import LEADER, build_world, open_callback
+from tests.integration.case_world import LATE_DECEMBER, LEADER, build_world, open_callback
 
 pytestmark = pytest.mark.usefixtures("prefect")
 
@@ -72,10 +72,12 @@ def test_open_case_form_and_the_exactly_scheduled_sweep(sqlite_settings, smtp):
 
 
 def test_a_deadline_in_an_unpublished_year_completes_the_run_and_follows(
-    sqlite_settings, smtp, tmp_path, monkeypatch
+    sqlite_settings, smtp, tmp_path, monkeypatch, time_machine
 ):
     from careops import bootstrap
     from careops.settings import get_settings
+
+    time_machine.move_to(LATE_DECEMBER, tick=True)  # taken before the promised 2027-01-05
 
     monkeypatch.setenv("CAREOPS_CALENDAR_DIR", str(tmp_path))  # 2027 unpublished here
     get_settings.cache_clear()

@@ -10,7 +10,13 @@ from typer.testing import CliRunner
 
 from careops.cli.main import app
 from careops.db.uow import UnitOfWork
-from tests.integration.case_world import CUSTOMER, OTHER, build_world, open_callback
+from tests.integration.case_world import (
+    CUSTOMER,
+    LATE_DECEMBER,
+    OTHER,
+    build_world,
+    open_callback,
+)
 
 runner = CliRunner()
 
@@ -72,7 +78,7 @@ def test_cli_case_lifecycle(sqlite_settings, smtp):
 
 
 def test_a_callback_recorded_as_a_complaint_opens_its_case_once(sqlite_settings, smtp):
-    from careops.services.case_queries import show_case
+    from careops.services.cases.queries import show_case
     from tests.integration.case_world import SH
 
     ids = build_world(UnitOfWork())
@@ -94,10 +100,12 @@ def test_a_callback_recorded_as_a_complaint_opens_its_case_once(sqlite_settings,
 
 
 def test_open_with_a_deadline_in_an_unpublished_year_keeps_the_case(
-    sqlite_settings, smtp, tmp_path, monkeypatch
+    sqlite_settings, smtp, tmp_path, monkeypatch, time_machine
 ):
     from careops import bootstrap
     from careops.settings import get_settings
+
+    time_machine.move_to(LATE_DECEMBER, tick=True)  # taken before the promised 2027-01-05
 
     monkeypatch.setenv("CAREOPS_CALENDAR_DIR", str(tmp_path))  # no 2027.toml here
     get_settings.cache_clear()

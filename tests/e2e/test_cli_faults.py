@@ -60,7 +60,7 @@ def test_cli_unknown_project_names_close_codes(sqlite_settings):
 def test_cli_tells_the_reporter_who_could_not_be_reached(sqlite_settings, smtp):
     from sqlalchemy import select
 
-    from careops.db.models import Customer, Project
+    from careops.db.models.common import Customer, Project
 
     build_world(UnitOfWork())
     with UnitOfWork() as uow:
@@ -82,3 +82,26 @@ def test_cli_tells_the_reporter_who_could_not_be_reached(sqlite_settings, smtp):
     assert out.exit_code == 0, out.output
     assert "no e-mail address" in out.output and "not sent to the customer" in out.output
     assert smtp.to(BIZ) and not smtp.to(CUSTOMER)
+
+
+def test_cli_report_with_smtp_down_exits_1_and_keeps_fault_and_mail(sqlite_settings, monkeypatch):
+    """The README's exit status (issue 17): 1 for mail that could not be sent. The fault is
+    recorded, its notices wait in the outbox, and a line says they will be retried."""
+    from careops.db.models.outbox import OutboxMessage, OutboxStatus
+    from careops.settings import get_settings
+    from tests.support.smtp import free_port
+
+    build_world(UnitOfWork())
+    monkeypatch.setenv("CAREOPS_SMTP__PORT", str(free_port()))  # nobody listens there
+    get_settings.cache_clear()
+    out = _run("report", "--project", "P-ALPHA", "--symptoms", "首页 502", "--place", "主站",
+               "--plan", "切换备用节点", "--by", "李雷", "--occurred-at", "2026-03-16T09:30")
+    assert out.exit_code == 1, out.output
+    text = " ".join(out.output.split())
+    assert re.search(r"fault \d+ reported", text) and "0 mail(s) sent" in text
+    assert "not sent yet" in text and "kept in the outbox and retried automatically" in text
+    assert "unexpected failure" not in text
+    with UnitOfWork() as uow:
+        statuses = {m.status for m in uow.session.query(OutboxMessage)}
+    assert statuses == {OutboxStatus.PENDING}  # queued, to be retried
+    assert "Open faults (1)" in _run("list", "--open").output  # list mails nothing: exit 0

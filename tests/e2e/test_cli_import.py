@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 from typer.testing import CliRunner
 
 from careops.db.engine import get_engine
-from careops.db.models import Customer, Project, Staff
+from careops.db.models.common import Customer, Project, Staff
 from careops.settings import PROJECT_ROOT
 
 SAMPLES = PROJECT_ROOT / "config" / "samples"

@@ -8,7 +8,7 @@ from sqlalchemy import update
 from typer.testing import CliRunner
 
 from careops.cli.common import console
-from careops.db.models import OutboxMessage, OutboxStatus
+from careops.db.models.outbox import OutboxMessage, OutboxStatus
 from careops.db.uow import UnitOfWork
 from tests.support.factories import World
 
@@ -99,7 +99,7 @@ def test_a_rerun_after_a_killed_delivery_says_what_is_leased_until_when(settings
     with UnitOfWork() as uow:
         from careops.bootstrap import get_calendar, get_mailer
         from careops.months import Month
-        from careops.services.callback_planning import plan_and_notify
+        from careops.services.callbacks.planning import plan_and_notify
 
         plan_and_notify(uow, Month(2026, 2), get_calendar(), get_mailer(), datetime.now(UTC))
         now = datetime.now(UTC)
@@ -109,3 +109,40 @@ def test_a_rerun_after_a_killed_delivery_says_what_is_leased_until_when(settings
     text = _flat(result.output)
     assert "0 mail(s) sent" in text and "1 mail(s) are being sent by another delivery" in text
     assert "leased until 20" in text and "(Asia/Shanghai), then retried" in text
+
+
+def test_a_refused_recipient_is_named_and_deliver_exits_1(sqlite_settings, smtp, monkeypatch):
+    """550 for one of three (issue 17): the others get it once; list, show and deliver name
+    the refused address; deliver exits 1 once it is given up."""
+    from careops.bootstrap import get_mailer
+    from careops.cli.main import app
+    from careops.settings import get_settings
+
+    monkeypatch.setattr(console, "width", 250)
+    monkeypatch.setenv("CAREOPS_SMTP__MAX_ATTEMPTS", "1")
+    get_settings.cache_clear()
+    to = ["a@careops.test", "b@careops.test", "c@careops.test"]
+    with UnitOfWork() as uow:
+        get_mailer().queue(uow.session, key="three", template="ops_failure", to=to,
+                           context={"flow_name": "f", "flow_run_name": "r", "state": "Failed",
+                                    "message": "m", "run_url": "http://x"})
+        uow.commit()
+        message_id = uow.session.query(OutboxMessage.id).scalar()
+    smtp.refuse("b@careops.test", "550 5.1.1 no such user here")
+
+    delivered = runner.invoke(app, ["outbox", "deliver"])
+    assert delivered.exit_code == 1, delivered.output
+    text = _flat(delivered.output)
+    assert "1 mail(s) failed for good (refused by the server: b@careops.test (550" in text
+    assert [len(smtp.to(a)) for a in to] == [1, 0, 1]
+    assert len(smtp.to("ops@careops.local")) == 1
+
+    listed = _flat(runner.invoke(app, ["outbox", "list", "--status", "failed"]).output)
+    assert "b@careops.test (550 5.1.1 no such user here)" in listed
+    shown = runner.invoke(app, ["outbox", "show", str(message_id)])
+    assert shown.exit_code == 0, shown.output
+    text = _flat(shown.output.replace("│", " "))  # the table's cells, one line each
+    assert "a@careops.test sent 250 OK" in text and "c@careops.test sent 250 OK" in text
+    assert "b@careops.test failed 550 5.1.1 no such user here" in text
+    again = runner.invoke(app, ["outbox", "deliver"])
+    assert again.exit_code == 0 and len(smtp.to("ops@careops.local")) == 1  # told once

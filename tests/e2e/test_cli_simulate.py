@@ -108,6 +108,9 @@ def test_runs_waiting_for_an_unpublished_calendar_year_are_listed_apart():
         "4 run(s) failed waiting for an unpublished calendar year" in result.output
         and "  - weekly-reminder at 2026-12-28 09:30: needs 2027" in result.output
     )
+    # R3 is not blind meanwhile: New Year 2027's provisional window opens on 31 December 18:00
+    assert re.search(r"holiday-watch round 2027-new-year\s+72 runs\s+rounds 72", result.output)
+    assert "holiday windows: watched 1, rounds 72" in result.output
 
 
 def test_a_week_on_postgresql(postgres_url):

@@ -74,7 +74,9 @@ def test_build_export_track_enter_status_summary(world, smtp, tmp_path):
     assert missing.exit_code == 2 and "not in the 2026 campaign" in missing.output
 
     status = runner.invoke(app, ["survey", "status", "--year", "2026"])
-    assert "1 answered of 6 reached (17%)" in status.output
+    # NOMAIL (never mailed: no address) answered by letter: an answer, not a response
+    assert "0 of 5 invited answered (0%); 1 answers in all (1 without invitation)" in \
+        status.output, status.output
     assert "1 gifts returned" in status.output
 
     xlsx = tmp_path / "answers.xlsx"

@@ -51,7 +51,7 @@ def test_watch_check_exit_status_and_unknown_site(cli, settings):  # noqa: F811
 
 def test_watch_report_json(cli, settings):  # noqa: F811
     from careops.db.uow import UnitOfWork
-    from careops.services.site_watch import record_round
+    from careops.services.watch.rounds import record_round
 
     (a, b) = build_watch(UnitOfWork())
     for n in range(4):

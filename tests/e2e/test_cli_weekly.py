@@ -9,8 +9,8 @@ from typer.testing import CliRunner
 
 from careops.cli.common import console
 from careops.cli.main import app
+from careops.db.models.weekly import WeeklyAway, WeeklySubmission
 from careops.db.uow import UnitOfWork
-from careops.db.weekly_models import WeeklyAway, WeeklySubmission
 from tests.integration.weekly_world import CS_HEAD, build_world, email
 
 runner = CliRunner()

@@ -74,7 +74,7 @@ def test_bad_report_fails_the_run_with_the_reason(sqlite_settings):
 def test_fault_flows_report_who_could_not_be_reached(sqlite_settings, smtp):
     from sqlalchemy import select
 
-    from careops.db.models import Customer
+    from careops.db.models.common import Customer
 
     build_world(UnitOfWork())
     with UnitOfWork() as uow:

@@ -10,9 +10,9 @@ from sqlalchemy import func, select
 
 import flows.holiday_watch as watch_flow
 from careops.clock import FrozenClock
+from careops.db.models.watch import DutyShift, SiteCheck, WatchPeriod
 from careops.db.uow import UnitOfWork
-from careops.db.watch_models import DutyShift, SiteCheck, WatchPeriod
-from careops.services import watch_periods
+from careops.services.watch import periods as watch_periods
 from flows.check_sites import CheckSitesParams, check_sites
 from tests.integration.watch_world import PERIOD, TS1, TZ, build_watch
 from tests.support.sites import SiteServer, refusing_url
@@ -53,11 +53,12 @@ def test_one_run_watches_the_window_alerts_recovers_and_reports(sqlite_settings,
     assert result["watch"] == {"rounds": 4, "alerts": 1}
     assert result["report"]["checks"] == 8 and result["report"]["mailed"] is True
     subjects = [m.subject for m in smtp.messages]
-    assert sum("网站故障告警" in s for s in subjects) == 1
+    assert sum("网站故障告警" in s for s in subjects) == 2  # TS contact, duty: own links
     assert sum("网站已恢复" in s for s in subjects) == 1
     assert any("可用性报告" in s for s in subjects)
-    alert = next(m for m in smtp.messages if "网站故障告警" in m.subject)
-    assert TS1 in alert.message["To"] and "HTTP 503" in alert.text()
+    alert = next(m for m in smtp.messages
+                 if "网站故障告警" in m.subject and m.message["To"] == TS1)
+    assert "HTTP 503" in alert.text()
     report = next(m for m in smtp.messages if "可用性报告" in m.subject)
     assert "总体 62.5%" in report.subject  # 5 of 8 checks up
     assert any(part.get_content_type() == "image/png" for part in report.message.walk())
@@ -68,7 +69,9 @@ def test_one_run_watches_the_window_alerts_recovers_and_reports(sqlite_settings,
     # the same run again after the window: nothing more about it (ops only hear that the
     # 2027 calendar, needed for the next window, is not published)
     frozen.now = PERIOD.end + timedelta(minutes=1)
-    assert watch_flow.holiday_watch()["calendar_missing"] == 2027
+    after = watch_flow.holiday_watch()
+    assert (after["period"], after["provisional"], after["calendar_missing"]) == (
+        "2027-new-year", True, 2027)
     assert [m.message["To"] for m in smtp.messages] == ["ops@careops.local"]
 
 
@@ -82,8 +85,8 @@ def test_a_fresh_lease_keeps_a_second_run_out_and_a_stale_one_is_taken_over(
         uow.session.get(WatchPeriod, PERIOD.id).heartbeat_at = frozen.now - timedelta(minutes=16)
         uow.commit()
     from careops.rules.site_conditions import Response
-    from careops.services.site_watch import record_round
-    from careops.services.watch_notices import WatchEnv
+    from careops.services.watch.notices import WatchEnv
+    from careops.services.watch.rounds import record_round
 
     down = Response(error="cannot connect: Connection refused")
     for n in (2, 1):
@@ -93,11 +96,12 @@ def test_a_fresh_lease_keeps_a_second_run_out_and_a_stale_one_is_taken_over(
     assert result["watch"]["rounds"] == 4
     # the streak went on from the stored state: the first new round is the third failure
     alerts = [m for m in smtp.messages if "网站故障告警" in m.subject]
-    assert len(alerts) == 1
+    assert len(alerts) == 2  # one alert: the TS contact's and the duty person's mail
     with UnitOfWork() as uow:
         assert uow.session.scalar(select(func.count()).select_from(SiteCheck)) == 6
 
 
+@pytest.mark.real_clock("OpenSSL checks certificates against the real clock")
 def test_readiness_lists_what_to_fix_once(sqlite_settings, smtp, web, frozen, tmp_path,
                                           monkeypatch):
     """New Year 2027 (a supplement calendar): its readiness day is Monday 28 December."""
@@ -141,11 +145,57 @@ def test_check_sites_now_never_alerts(sqlite_settings, smtp, web):
     assert smtp.messages == []
 
 
-def test_an_unpublished_next_year_tells_ops_once(sqlite_settings, smtp, frozen):
+@pytest.fixture
+def calendars(tmp_path, monkeypatch, sqlite_settings):
+    """`calendar_dir` on SQLite only: 2027 unpublished until a test writes 2027.toml."""
+    from careops import bootstrap
+    from careops.settings import get_settings
+    from tests.conftest import empty_calendar_dir
+
+    yield empty_calendar_dir(tmp_path, monkeypatch)
+    get_settings.cache_clear()
+    bootstrap.reset()
+
+
+def test_an_unpublished_next_year_is_watched_provisionally_and_ops_are_told_once(
+        calendars, smtp, frozen):
     frozen.now = datetime(2026, 12, 1, 10, 0, tzinfo=TZ)
     first = watch_flow.holiday_watch()
-    assert (first["period"], first["calendar_missing"], first["ops_told"]) == (None, 2027, True)
+    assert (first["period"], first["provisional"], first["calendar_missing"],
+            first["ops_told"]) == ("2027-new-year", True, 2027, True)
+    # R3 is not blind: the readiness check and the provisional window are scheduled
+    assert first["next"] == {"readiness": "2026-12-28T09:00:00+08:00",
+                             "window": "2026-12-31T18:00:00+08:00"}
     assert watch_flow.holiday_watch()["ops_told"] is False
     (mail,) = smtp.messages
-    assert "2027 年的放假安排尚未录入" in mail.subject
+    assert "2027 年的放假安排尚未录入，按暂定窗口值守" in mail.subject
     assert "config/calendar/2027.toml" in mail.text()
+
+
+def test_a_running_watch_follows_the_calendar_published_mid_window(calendars, smtp, web,
+                                                                   frozen, monkeypatch):
+    """The provisional window runs to 3 January 24:00; the file, written during the watch,
+    makes Saturday 2 January a working day: the same run stops at 1 January 24:00."""
+    build_watch(UnitOfWork(), urls=[web.url("/ok")])
+    frozen.now = datetime(2027, 1, 1, 23, 40, tzinfo=TZ)
+    rounds = []
+
+    def sleep(seconds: float) -> None:
+        frozen.advance(seconds=seconds)
+        rounds.append(frozen.now)
+        if len(rounds) == 2:
+            (calendars / "2027.toml").write_text(
+                'days_off = [2027-01-01]\nworkdays = [2027-01-02]\n[names]\n'
+                '2027-01-01 = "元旦"\n')
+
+    monkeypatch.setattr(watch_flow, "sleep", sleep)
+    result = watch_flow.holiday_watch()
+    assert (result["period"], result["provisional"]) == ("2027-new-year", True)
+    assert result["watch"] == {"rounds": 4, "alerts": 0, "replanned": 1}
+    assert result["report"]["provisional"] is False and result["report"]["checks"] == 4
+    with UnitOfWork() as uow:
+        row = uow.session.get(WatchPeriod, "2027-new-year")
+        assert (row.end, row.provisional, row.rounds) == (
+            datetime(2027, 1, 2, 0, 0, tzinfo=TZ), False, 4)
+    (report,) = [m for m in smtp.messages if "可用性报告" in m.subject]
+    assert "暂定" not in report.subject and "2027年1月1日 24:00" in report.text()

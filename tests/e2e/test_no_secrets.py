@@ -90,9 +90,9 @@ def test_commands_print_no_secret(secret_settings, authenticating_smtp, monkeypa
 
 
 def test_stack_up_prints_the_database_masked(secret_settings, monkeypatch):
+    from careops.errors import StackError
     from careops.stack import StackConfig
     from careops.stack import runner as stack_runner
-    from careops.stack.config import StackError
     from careops.stack.processes import free_port
 
     class NoServer:  # stop right after the database and the catcher are up

@@ -43,8 +43,12 @@ from careops.stack.prefect_setup import with_client
 from tests.support.pg import scratch_database
 from tests.support.sites import SiteServer
 from tests.support.stack import RunningStack, running_stack
+from tests.support.waiting import wait_until
 
-pytestmark = pytest.mark.e2e
+pytestmark = [
+    pytest.mark.e2e,
+    pytest.mark.real_clock("a real stack: its server, worker and relay run on the real clock"),
+]
 
 PG_ADMIN_URL = os.environ.get("CAREOPS_TEST_DATABASE_URL")
 WAIT = 240.0
@@ -80,7 +84,7 @@ def slow_site() -> Iterator[SiteServer]:
 
 @pytest.fixture(scope="module")
 def stack(pg_database: str, tmp_path_factory, slow_site: SiteServer) -> Iterator[RunningStack]:
-    from careops.services.watch_imports import import_sites
+    from careops.services.watch.imports import import_sites
 
     uow = UnitOfWork(get_engine(pg_database))
     code = _project_codes(pg_database, 1)[0]
@@ -129,7 +133,11 @@ def crashed(stack: RunningStack, slow_site: SiteServer) -> dict[str, str]:
             break
         assert time.monotonic() < deadline, f"runs not running: {found}\n{stack.output}"
         time.sleep(1)
-    time.sleep(2)  # the first heartbeat has left
+    wait_until(  # the heartbeat automation arms on a run's first heartbeat
+        lambda: _heartbeats(stack, list(runs.values())) == set(runs.values()),
+        "a heartbeat event of each stuck run",
+        detail=lambda: stack.output,
+    )
     workers = _worker_pids(stack)
     for name in {r.labels["prefect.worker.name"] for r in found}:
         os.kill(workers[name], signal.SIGKILL)
@@ -162,6 +170,9 @@ def second_machine(stack: RunningStack, pg_database: str, tmp_path_factory) -> I
         "CAREOPS_SMTP__PORT": str(stack.smtp_port),
         "CAREOPS_BASE_URL": stack.api_url.removesuffix("/api"),
         "PREFECT_WORKER_QUERY_SECONDS": "1",
+        # the stack's generated secrets, handed over as README "Scale-out" says
+        "PREFECT_API_AUTH_STRING": stack.auth_string or "",
+        "CAREOPS_WEB__SECRET_KEY": (stack.secrets_dir / "web_secret_key").read_text().strip(),
     }
     with (home / "worker.log").open("wb") as log:
         proc = subprocess.Popen(
@@ -179,8 +190,8 @@ def second_machine(stack: RunningStack, pg_database: str, tmp_path_factory) -> I
 def test_twenty_runs_at_once_on_three_workers(
     stack: RunningStack, crashed, second_machine: str, pg_database
 ) -> None:
-    from careops.db.case_models import Case
-    from careops.db.fault_models import Fault
+    from careops.db.models.cases import Case
+    from careops.db.models.faults import Fault
 
     codes = _project_codes(pg_database, 4)
     staff = _staff_code(pg_database)
@@ -241,7 +252,7 @@ def test_twenty_runs_at_once_on_three_workers(
     by_worker = {r.labels.get("prefect.worker.name") for r in runs}
     assert by_worker == {"careops-worker-1", "careops-worker-2", SECOND}, by_worker
 
-    from careops.db.models import OutboxMessage
+    from careops.db.models.outbox import OutboxMessage
 
     with get_engine(pg_database).connect() as conn:
         fault_ids = list(conn.scalars(select(Fault.id).where(Fault.report_key.like(f"{tag}-%"))))
@@ -303,7 +314,7 @@ def test_killed_runs_are_crashed_and_the_scheduled_one_is_retried_once(
 
 
 def _project_codes(url: str, n: int) -> list[str]:
-    from careops.db.models import Project
+    from careops.db.models.common import Project
 
     with get_engine(url).connect() as conn:
         return list(
@@ -317,7 +328,7 @@ def _project_codes(url: str, n: int) -> list[str]:
 
 
 def _staff_code(url: str) -> str:
-    from careops.db.models import Staff
+    from careops.db.models.common import Staff
 
     with get_engine(url).connect() as conn:
         return conn.scalar(
@@ -349,6 +360,24 @@ def _workers_back(stack: RunningStack, since: datetime) -> bool | None:
     workers = with_client(stack.api_url, read)
     fresh = {w.name for w in workers if w.last_heartbeat_time and w.last_heartbeat_time > since}
     return True if fresh >= {"careops-worker-1", "careops-worker-2", SECOND} else None
+
+
+def _heartbeats(stack: RunningStack, run_ids: list[str]) -> set[str]:
+    """The ids of those runs whose heartbeat event the server has stored."""
+    from prefect.events.filters import EventFilter, EventNameFilter, EventResourceFilter
+
+    async def read(client):
+        found = set()
+        for run_id in run_ids:  # one query per run: the server caps a page at 50 events
+            wanted = EventFilter(
+                event=EventNameFilter(name=["prefect.flow-run.heartbeat"]),
+                resource=EventResourceFilter(id=[f"prefect.flow-run.{run_id}"]),
+            )
+            if (await client.read_events(wanted, limit=1)).events:
+                found.add(run_id)
+        return found
+
+    return with_client(stack.api_url, read)
 
 
 def _run(stack: RunningStack, run_id: str):
@@ -391,7 +420,7 @@ def _retries(stack: RunningStack) -> list:
 
 def _wait_outbox_sent(url: str) -> list[str]:
     """The Message-IDs of all outbox mail, once none is pending or sending any more."""
-    from careops.db.models import OutboxMessage
+    from careops.db.models.outbox import OutboxMessage
 
     def settled():
         with get_engine(url).connect() as conn:

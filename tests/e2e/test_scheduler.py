@@ -35,7 +35,10 @@ from careops.stack.scheduler_check import scheduled_run_counts, scheduler_errors
 from tests.support.secrets import AUTH_SECRET
 from tests.support.stack import RunningStack, running_stack
 
-pytestmark = pytest.mark.e2e
+pytestmark = [
+    pytest.mark.e2e,
+    pytest.mark.real_clock("a real stack: its server, worker and relay run on the real clock"),
+]
 
 RUN_TIMEOUT = 240.0
 
@@ -263,7 +266,8 @@ def test_doctor_on_the_running_stack_names_only_what_is_wrong(stack: RunningStac
     # Prefect's own client variables, as on an ops machine; a stray API key is not sent
     env.update(CAREOPS_DATABASE_URL=stack.database_url, CAREOPS_SMTP__PORT=str(stack.smtp_port),
                PREFECT_API_URL=stack.api_url, PREFECT_API_AUTH_STRING=AUTH_SECRET,
-               PREFECT_API_KEY="stray-cloud-key")
+               PREFECT_API_KEY="stray-cloud-key",
+               CAREOPS_SECRETS_DIR=str(stack.secrets_dir))  # the stack's generated web key
     result = subprocess.run(
         [sys.executable, "-m", "careops.cli.main", "doctor", "--json"], cwd=PROJECT_ROOT,
         env=env, capture_output=True, text=True, timeout=120, check=False,
@@ -319,7 +323,7 @@ def test_check_sites_runs_through_the_worker_and_the_watch_wakeups_work(
     the holiday watch's wakeup and dead man's switch (schedule, then delete) on the server."""
     from sqlalchemy import select
 
-    from careops.db.watch_models import SiteCheck
+    from careops.db.models.watch import SiteCheck
     from careops.wakeups import cancel_wakeup, schedule_wakeup
     from tests.integration.watch_world import build_watch
     from tests.support.sites import SiteServer, refusing_url
@@ -360,8 +364,13 @@ def test_nothing_the_stack_wrote_holds_the_auth_string(stack: RunningStack) -> N
     from tests.support.secrets import assert_clean, assert_files_clean, prefect_writings
 
     assert "careops stack is up" in stack.output
-    assert_clean(stack.output, "careops stack up's console")
-    assert assert_files_clean(stack.root) >= 6  # stack.out, careops.db, logs, prefect.db ...
+    # the configured auth string, and the web key the stack generated beside it
+    generated = [stack.secrets_dir]
+    assert not (stack.secrets_dir / "prefect_auth_string").exists()  # configured: not made
+    assert "UI login     the configured API auth string" in stack.output
+    assert_clean(stack.output, "careops stack up's console", generated)
+    # stack.out, careops.db, logs, prefect.db ... (not the generated secrets' own files)
+    assert assert_files_clean(stack.root, generated) >= 6
     runs, text = prefect_writings(stack.api_url)
     assert runs > 0 and text
-    assert_clean(text, "the stack's flow runs, logs and artifacts")
+    assert_clean(text, "the stack's flow runs, logs and artifacts", generated)

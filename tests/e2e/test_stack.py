@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import os
 import re
+import shutil
 import signal
 import subprocess
 import sys
@@ -21,12 +22,17 @@ import pytest
 
 from careops.settings import PROJECT_ROOT
 from careops.stack.processes import descendants, free_port, http_ok
+from tests.support.stack import prefect_home_for
+from tests.support.waiting import wait_until
 
-pytestmark = pytest.mark.e2e
+pytestmark = [
+    pytest.mark.e2e,
+    pytest.mark.real_clock("a real stack: its server, worker and relay run on the real clock"),
+]
 
-READY_TIMEOUT = 180.0  # a loaded 2-core machine: server ~50 s, deploy ~30 s, scheduler check
-RUN_TIMEOUT = 45.0
-STOP_TIMEOUT = 45.0
+READY_TIMEOUT = 600.0  # generous: a loaded 2-core machine (server, deploy, scheduler check)
+RUN_TIMEOUT = 300.0  # generous bounds: a loaded 2-core machine
+STOP_TIMEOUT = 120.0
 
 
 def _alive(pid: int) -> bool:
@@ -49,10 +55,10 @@ def _wait_for_ready(proc: subprocess.Popen, log: Path) -> None:
     pytest.fail(f"stack not up within {READY_TIMEOUT} s:\n{log.read_text()}")
 
 
-async def _run_deployment(api_url: str, name: str) -> tuple[str, list]:
+async def _run_deployment(api_url: str, name: str, auth: str) -> tuple[str, list]:
     from prefect.client.orchestration import PrefectClient
 
-    async with PrefectClient(api_url) as client:
+    async with PrefectClient(api_url, auth_string=auth) as client:
         deployment = next(d for d in await client.read_deployments() if d.name == name)
         run = await client.create_flow_run_from_deployment(deployment.id)
         deadline = time.monotonic() + RUN_TIMEOUT
@@ -63,6 +69,171 @@ async def _run_deployment(api_url: str, name: str) -> tuple[str, list]:
             await asyncio.sleep(0.5)
         schedules = [(s.schedule.cron, s.schedule.timezone) for s in deployment.schedules]
         return (run.state.type.value if run.state else "NONE"), schedules
+
+
+def _call_list_link_records_a_call(tmp_path: Path, web_port: int, log: Path) -> None:
+    """The R1 staff page through the stack: the call list mail in the catcher carries a CS
+    person's link to the stack's web app; a call recorded there (a complaint) is in the
+    database with its "via link" record, and the next mail (the case's, to the caller) follows."""
+    import email
+    import email.policy
+    import http.cookiejar
+    import sqlite3
+    import urllib.parse
+    import urllib.request
+
+    link = None
+    for eml in sorted((tmp_path / "mail").glob("*.eml")):
+        msg = email.message_from_bytes(eml.read_bytes(), policy=email.policy.default)
+        found = re.search(r'href="(http://[^"]+/staff/calls/[^"]+)"',
+                          msg.get_body(preferencelist=("html",)).get_content())
+        if "回访清单" in str(msg["Subject"]) and found:
+            link, caller = found.group(1), str(msg["To"])
+            break
+    assert link and link.startswith(f"http://127.0.0.1:{web_port}/"), log.read_text()
+    browser = urllib.request.build_opener(
+        urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar()))
+    cases_before = _case_mails(tmp_path, caller)
+    page = browser.open(link, timeout=60).read().decode()
+    assert "我的回访" in page and "已完成 0 / " in page
+    callback_id = re.search(r'action="/staff/calls/[^/"]+/(\d+)"', page).group(1)
+    form = {name: re.search(rf'name="{name}" value="([^"]+)"', page).group(1)
+            for name in ("csrf_token", "form_id")}
+    form |= {"outcome": "reached", "satisfaction": "3", "issues": "月报导出慢",
+             "complaint": "1"}
+    posted = browser.open(f"{link}/{callback_id}", urllib.parse.urlencode(form).encode(),
+                          timeout=120)  # answered by a 303 to the list, which urllib follows
+    assert "已完成 1 / " in posted.read().decode()
+    db = sqlite3.connect(tmp_path / "careops.db")
+    try:
+        assert db.execute("select outcome, satisfaction from callback where id = ?",
+                          (callback_id,)).fetchone() == ("reached", 3)
+        assert ("callback.record", "link") in db.execute(
+            "select action, via from staff_action").fetchall()
+    finally:
+        db.close()
+    english = browser.open(f"{link}?lang=en", timeout=60).read().decode()
+    assert "My callbacks" in english and "1 / " in english
+    wait_until(lambda: _case_mails(tmp_path, caller) > cases_before,
+               "the complaint case's mail to the caller",
+               detail=lambda: (tmp_path / "mail" / "index.txt").read_text())
+
+
+def _case_page_takes_a_note(tmp_path: Path, case_id: str, web_port: int, log: Path) -> None:
+    """The R6 owner's page through the stack: the intake mail in the catcher carries the owner's
+    link; a note added there is in the case's history with its "via link" record."""
+    import email
+    import email.policy
+    import http.cookiejar
+    import sqlite3
+    import urllib.parse
+    import urllib.request
+
+    def link() -> str | None:
+        for eml in (tmp_path / "mail").glob("*.eml"):
+            msg = email.message_from_bytes(eml.read_bytes(), policy=email.policy.default)
+            found = re.search(r'href="(http://[^"]+/staff/case/[^"]+)"[^>]*>',
+                              msg.get_body(preferencelist=("html",)).get_content())
+            if found and f"#{case_id} " in str(msg["Subject"]):
+                return found.group(1)
+        return None
+
+    url = wait_until(link, f"the intake mail of case {case_id} with its owner's link",
+                     detail=lambda: log.read_text()[-3000:])
+    assert url.startswith(f"http://127.0.0.1:{web_port}/")
+    browser = urllib.request.build_opener(
+        urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar()))
+    page = browser.open(url, timeout=60).read().decode()
+    assert "页面打不开" in page
+    token = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
+    form = urllib.parse.urlencode({"csrf_token": token, "text": "已远程排查 <b>DNS</b>"})
+    after = browser.open(f"{url.split('?')[0]}/note", form.encode(), timeout=120).read().decode()
+    assert "已远程排查 &lt;b&gt;DNS&lt;/b&gt;" in after
+    db = sqlite3.connect(tmp_path / "careops.db")
+    try:
+        assert db.execute("select action, via from staff_action where subject = ?",
+                          (f"case:{case_id}",)).fetchall() == [("case.note", "link")]
+    finally:
+        db.close()
+
+
+def _fault_end_recorded_by_link(tmp_path: Path, careops, web_port: int, log: Path) -> None:
+    """The R5 page through the stack: a fault reported from the CLI; the notice in the catcher
+    carries the TS contact's link to record its end; recorded there, the fault is resolved (with
+    its "via link" record) and the next mail, the analysis request, follows."""
+    import http.cookiejar
+    import sqlite3
+    import urllib.parse
+    import urllib.request
+    from datetime import datetime, timedelta
+    from zoneinfo import ZoneInfo
+
+    db = sqlite3.connect(tmp_path / "careops.db")
+    project = db.execute("select p.code from project p join staff s on s.id = p.ts_contact_id "
+                         "where p.retired_on is null order by p.id limit 1").fetchone()[0]
+    db.close()
+    shanghai = ZoneInfo("Asia/Shanghai")
+    occurred = datetime.now(shanghai) - timedelta(hours=2)
+    reported = careops("fault", "report", "--project", project, "--symptoms", "首页 502",
+                       "--place", "web01", "--plan", "重启服务", "--by", "值班员",
+                       "--severity", "minor", "--occurred-at", occurred.isoformat())
+    fault_id = re.search(r"fault (\d+)", reported).group(1)
+    url = wait_until(lambda: _mail_link(tmp_path, "/staff/fault/", f"#{fault_id} ",
+                                        lambda u: 'name="ended_at"' in _page(u)),
+                     f"the notice of fault {fault_id} with the link to record its end",
+                     detail=lambda: log.read_text()[-3000:])
+    assert url.startswith(f"http://127.0.0.1:{web_port}/")
+    browser = urllib.request.build_opener(
+        urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar()))
+    page = browser.open(url, timeout=60).read().decode()
+    token = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
+    ended = (occurred + timedelta(hours=1)).strftime("%Y-%m-%dT%H:%M")
+    form = {"csrf_token": token, "ended_at": ended, "resolution": "重启 web01 服务"}
+    browser.open(url, urllib.parse.urlencode(form).encode(), timeout=120).read()
+    db = sqlite3.connect(tmp_path / "careops.db")
+    try:
+        assert db.execute("select state, resolution from fault where id = ?",
+                          (fault_id,)).fetchone() == ("resolved", "重启 web01 服务")
+        assert db.execute("select action, via from staff_action where subject = ?",
+                          (f"fault:{fault_id}",)).fetchall() == [("fault.resolve", "link")]
+    finally:
+        db.close()
+    index = tmp_path / "mail" / "index.txt"
+    wait_until(lambda: any(f"故障 #{fault_id} " in line and "【故障分析】" in line
+                           for line in index.read_text(encoding="utf-8").splitlines()),
+               f"the analysis request of fault {fault_id}",
+               detail=lambda: index.read_text(encoding="utf-8")[-3000:])
+
+
+def _page(url: str) -> str:
+    import urllib.request
+
+    with urllib.request.urlopen(url, timeout=60) as page:  # noqa: S310 (loopback)
+        return page.read().decode()
+
+
+def _mail_link(tmp_path: Path, path: str, subject: str, wanted) -> str | None:
+    """The first link to `path` in a catcher mail whose subject holds `subject` and that
+    `wanted(link)` accepts."""
+    import email
+    import email.policy
+
+    for eml in sorted((tmp_path / "mail").glob("*.eml")):
+        msg = email.message_from_bytes(eml.read_bytes(), policy=email.policy.default)
+        if subject not in str(msg["Subject"]):
+            continue
+        html = msg.get_body(preferencelist=("html",)).get_content()
+        for found in re.findall(rf'href="(http://[^"]+{path}[^"]+)"', html):
+            if wanted(found):
+                return found
+    return None
+
+
+def _case_mails(tmp_path: Path, to: str) -> int:
+    """How many "[新事项]" (a case is yours) mails to `to` the catcher holds."""
+    index = tmp_path / "mail" / "index.txt"
+    lines = index.read_text(encoding="utf-8").splitlines() if index.exists() else []
+    return sum(1 for line in lines if "[新事项]" in line and to in line)
 
 
 def _opinion_link_is_served(tmp_path: Path, env: dict, smtp_port: int, web_port: int,
@@ -84,14 +255,16 @@ def _opinion_link_is_served(tmp_path: Path, env: dict, smtp_port: int, web_port:
 
     def careops(*args: str) -> str:
         done = subprocess.run([sys.executable, "-m", "careops.cli.main", *args], cwd=PROJECT_ROOT,
-                              env=cli_env, capture_output=True, text=True, timeout=60)
+                              env=cli_env, capture_output=True, text=True, timeout=300)
         assert done.returncode == 0, done.stdout + done.stderr
         return done.stdout
 
     opened = careops("case", "open", "--kind", "complaint", "--text", "页面打不开",
                      "--taken-by", "CS001", "--customer", customer)
     case_id = opened.split()[1]
+    _case_page_takes_a_note(tmp_path, case_id, web_port, log)
     careops("case", "result", case_id, "--text", "已修复", "--by", "CS001")
+    _fault_end_recorded_by_link(tmp_path, careops, web_port, log)
     link = None
     deadline = time.monotonic() + RUN_TIMEOUT
     while link is None:
@@ -111,12 +284,14 @@ def _opinion_link_is_served(tmp_path: Path, env: dict, smtp_port: int, web_port:
     reason="flows/deliver_outbox.py does not exist yet: nothing to deploy and run",
 )
 def test_stack_up_runs_a_deployment_and_stops_cleanly_on_sigint(tmp_path: Path) -> None:
+    prefect_home = prefect_home_for(tmp_path)  # as root: outside pytest's 0700 directories
     port, smtp_port, web_port = free_port(), free_port(), free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith(("PREFECT_", "CAREOPS_"))}
     env.update(
         CAREOPS_DATABASE_URL=f"sqlite:///{tmp_path / 'careops.db'}",
-        CAREOPS_PREFECT__HOME=str(tmp_path / "prefect"),
+        CAREOPS_PREFECT__HOME=str(prefect_home),
         CAREOPS_CATCHER__MAIL_DIR=str(tmp_path / "mail"),
+        CAREOPS_SECRETS_DIR=str(tmp_path / "secrets"),  # generated there; the CLI reads them
     )
     log = tmp_path / "stack.out"
     with log.open("wb") as out:
@@ -132,13 +307,14 @@ def test_stack_up_runs_a_deployment_and_stops_cleanly_on_sigint(tmp_path: Path) 
         assert "demo data seeded" in log.read_text()
         assert f"web app      http://127.0.0.1:{web_port}" in log.read_text()
         assert http_ok(f"http://127.0.0.1:{web_port}/healthz")
+        auth = (tmp_path / "secrets" / "prefect_auth_string").read_text().strip()
         # the R6 sweep runs through the real worker too (no case yet: it does nothing)
         state, _ = asyncio.run(
-            _run_deployment(f"http://127.0.0.1:{port}/api", "case-deadlines")
+            _run_deployment(f"http://127.0.0.1:{port}/api", "case-deadlines", auth)
         )
         assert state == "COMPLETED", log.read_text()
         state, schedules = asyncio.run(
-            _run_deployment(f"http://127.0.0.1:{port}/api", "deliver-outbox")
+            _run_deployment(f"http://127.0.0.1:{port}/api", "deliver-outbox", auth)
         )
         assert state == "COMPLETED", log.read_text()
         assert schedules == [("20 */4 * * *", "Asia/Shanghai")]  # the safety sweep
@@ -156,13 +332,17 @@ def test_stack_up_runs_a_deployment_and_stops_cleanly_on_sigint(tmp_path: Path) 
         page = urllib.request.urlopen(survey.group(1), timeout=10).read().decode()
         assert "需求调查" in page and 'name="csrf_token"' in page
         _opinion_link_is_served(tmp_path, env, smtp_port, web_port, log)
+        _call_list_link_records_a_call(tmp_path, web_port, log)
         children = descendants(proc.pid)
         assert len(children) >= 3  # server, relay and worker (and their helpers)
         proc.send_signal(signal.SIGINT)
         assert proc.wait(timeout=STOP_TIMEOUT) == 0, log.read_text()
         assert "careops stack stopped" in log.read_text()
-        time.sleep(0.5)  # orphans of killed groups are reaped by init
-        assert [pid for pid in children if _alive(pid)] == []
+        wait_until(  # orphans of killed groups are reaped by init
+            lambda: not [pid for pid in children if _alive(pid)],
+            "every process of the stack to be gone",
+            detail=lambda: f"alive: {[pid for pid in children if _alive(pid)]}",
+        )
     finally:
         if proc.poll() is None:
             os.killpg(proc.pid, signal.SIGKILL)
@@ -170,3 +350,5 @@ def test_stack_up_runs_a_deployment_and_stops_cleanly_on_sigint(tmp_path: Path) 
         for pid in children:
             if _alive(pid):
                 os.killpg(os.getpgid(pid), signal.SIGKILL)
+        if not prefect_home.is_relative_to(tmp_path):
+            shutil.rmtree(prefect_home, ignore_errors=True)

@@ -18,7 +18,8 @@ import careops.clock
 import careops.wakeups
 from careops.clock import FrozenClock
 from careops.db.uow import UnitOfWork
-from careops.services.weekly import WeeklyEnv, mark_away
+from careops.services.weekly.meetings import WeeklyEnv
+from careops.services.weekly.submissions import mark_away
 from flows.weekly_compile import WeeklyCompileParams, weekly_compile
 from flows.weekly_nudge import weekly_nudge
 from flows.weekly_reminder import weekly_reminder

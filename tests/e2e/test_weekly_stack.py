@@ -18,13 +18,16 @@ from sqlalchemy import select
 
 from careops.db.engine import get_engine
 from careops.db.migrate import upgrade
+from careops.db.models.weekly import WeeklySubmission
 from careops.db.uow import UnitOfWork
-from careops.db.weekly_models import WeeklySubmission
 from tasks.weekly import schedule_steps
 from tests.integration.weekly_world import build_world
-from tests.support.stack import running_stack
+from tests.support.stack import client_auth, running_stack
 
-pytestmark = pytest.mark.e2e
+pytestmark = [
+    pytest.mark.e2e,
+    pytest.mark.real_clock("a real stack: its server, worker and relay run on the real clock"),
+]
 RUN_TIMEOUT = 90.0
 
 
@@ -32,7 +35,7 @@ async def _run(api_url: str, name: str, parameters: dict) -> tuple[str, str, str
     """Run deployment `name` through the worker; (final state type, its message, deployment id)."""
     from prefect.client.orchestration import PrefectClient
 
-    async with PrefectClient(api_url) as client:
+    async with PrefectClient(api_url, auth_string=client_auth()) as client:
         deployment = next(d for d in await client.read_deployments() if d.name == name)
         run = await client.create_flow_run_from_deployment(deployment.id, parameters=parameters)
         deadline = time.monotonic() + RUN_TIMEOUT
@@ -48,7 +51,7 @@ async def _expected_starts(api_url: str, runs: dict[str, str | None]) -> dict[st
     from prefect.client.orchestration import PrefectClient
 
     out = {}
-    async with PrefectClient(api_url) as client:
+    async with PrefectClient(api_url, auth_string=client_auth()) as client:
         for run_id in runs.values():
             assert run_id is not None, runs
             run = await client.read_flow_run(run_id)

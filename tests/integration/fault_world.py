@@ -6,12 +6,12 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from careops.clock import FrozenClock, utcnow
-from careops.db.models import Department, StaffRole
+from careops.db.models.common import Department, StaffRole
 from careops.db.uow import UnitOfWork
 from careops.mail.delivery import deliver_pending
 from careops.rules.faults import FaultSeverity
-from careops.services.fault_notices import FaultEnv
-from careops.services.faults import FaultReport
+from careops.services.faults.env import FaultEnv
+from careops.services.faults.steps import FaultReport
 from tests.support.factories import World
 from tests.support.smtp import SmtpSink
 

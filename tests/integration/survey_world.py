@@ -6,9 +6,9 @@ from datetime import UTC, date, datetime
 
 from sqlalchemy import update
 
-from careops.db.models import Customer, StaffRole
+from careops.db.models.common import Customer, StaffRole
 from careops.db.uow import UnitOfWork
-from careops.settings import SurveySettings
+from careops.process_settings import SurveySettings
 from tests.support.factories import World
 
 DAY = date(2026, 12, 1)  # December's first working day in 2026 (a Tuesday)

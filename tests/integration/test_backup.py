@@ -11,7 +11,7 @@ from typer.testing import CliRunner
 
 from careops.cli.main import app
 from careops.db.migrate import head_revision
-from careops.db.models import Customer, Project, Staff
+from careops.db.models.common import Customer, Project, Staff
 from careops.db.uow import UnitOfWork
 from tests.support.factories import World
 

@@ -8,20 +8,19 @@ import pytest
 from sqlalchemy import select
 
 from careops.bootstrap import get_calendar, get_mailer
-from careops.db.models import (
+from careops.db.models.callbacks import (
     Callback,
     CallbackAttempt,
     CallbackMonth,
     CallbackOutcome,
     CallbackStatus,
-    Project,
-    StaffRole,
 )
+from careops.db.models.common import Project, StaffRole
 from careops.errors import CareopsError, InvalidTransition, NotFound
 from careops.months import Month
-from careops.services.callback_months import close_month
-from careops.services.callback_planning import plan_and_notify
-from careops.services.callbacks import OutcomeInput, find_callback_id, record_outcome
+from careops.services.callbacks.months import close_month
+from careops.services.callbacks.outcomes import OutcomeInput, find_callback_id, record_outcome
+from careops.services.callbacks.planning import plan_and_notify
 from tests.support.factories import World
 
 FEB, MAY = Month(2026, 2), Month(2026, 5)

@@ -6,7 +6,9 @@ from datetime import UTC, date, datetime, timedelta
 
 from sqlalchemy import func, insert, select
 
-from careops.db.models import Callback, OutboxMessage, Project
+from careops.db.models.callbacks import Callback
+from careops.db.models.common import Project
+from careops.db.models.outbox import OutboxMessage
 from careops.mail.delivery import deliver_pending
 from tests.support.concurrency import run_together
 from tests.support.factories import World
@@ -17,7 +19,7 @@ def plan_in_this_process(month: str) -> int:
     from careops.clock import utcnow
     from careops.db.uow import UnitOfWork
     from careops.months import Month
-    from careops.services.callback_planning import plan_and_notify
+    from careops.services.callbacks.planning import plan_and_notify
 
     return plan_and_notify(
         UnitOfWork(), Month.parse(month), get_calendar(), get_mailer(), utcnow()

@@ -8,13 +8,14 @@ import pytest
 from sqlalchemy import select
 
 from careops.bootstrap import get_calendar, get_mailer
-from careops.db.models import Callback, CallbackOutcome, CallbackStatus, Customer, StaffRole
+from careops.db.models.callbacks import Callback, CallbackOutcome, CallbackStatus
+from careops.db.models.common import Customer, StaffRole
 from careops.errors import CareopsError, InvalidTransition, NotFound
 from careops.mail.delivery import deliver_pending
 from careops.months import Month
-from careops.services.callback_months import close_month
-from careops.services.callback_planning import plan_and_notify
-from careops.services.callbacks import OutcomeInput, find_callback_id, record_outcome
+from careops.services.callbacks.months import close_month
+from careops.services.callbacks.outcomes import OutcomeInput, find_callback_id, record_outcome
+from careops.services.callbacks.planning import plan_and_notify
 from tests.support.factories import World
 
 NOW = datetime(2026, 2, 10, 3, 0, tzinfo=UTC)

@@ -8,17 +8,12 @@ import pytest
 from sqlalchemy import func, select
 
 from careops.bootstrap import get_calendar, get_mailer
-from careops.db.models import (
-    Callback,
-    CallbackStatus,
-    Department,
-    OutboxMessage,
-    Project,
-    StaffRole,
-)
+from careops.db.models.callbacks import Callback, CallbackStatus
+from careops.db.models.common import Department, Project, StaffRole
+from careops.db.models.outbox import OutboxMessage
 from careops.mail.delivery import deliver_pending
 from careops.months import Month
-from careops.services.callback_planning import plan_and_notify
+from careops.services.callbacks.planning import plan_and_notify
 from tests.support.factories import World
 
 NOW = datetime(2026, 2, 2, 1, 0, tzinfo=UTC)
@@ -183,7 +178,8 @@ def test_head_role_is_just_another_cs_assignee(uow, world, smtp, settings):
 
 def test_one_unusable_address_never_blocks_the_month(uow, february, smtp, settings):
     """Stored before addresses were checked: `<@careops.local` on one CS person (issue 13)."""
-    from careops.db.models import OutboxStatus, Staff
+    from careops.db.models.common import Staff
+    from careops.db.models.outbox import OutboxStatus
 
     with uow:
         uow.session.get(Staff, february["cs2"]).email = "<@careops.local"

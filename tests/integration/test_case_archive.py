@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from careops.clock import FrozenClock
 from careops.rules.cases import CaseKind, Opinion
-from careops.services import cases as service
-from careops.services.case_archive import case_facts, purge_cases
-from careops.services.case_notices import CaseEnv
-from careops.services.case_queries import show_case
+from careops.services.cases import steps as service
+from careops.services.cases.archive import case_facts, purge_cases
+from careops.services.cases.notices import CaseEnv
+from careops.services.cases.queries import show_case
 from tests.integration.case_world import SH, at, build_world, intake
 
 

@@ -8,14 +8,15 @@ import pytest
 from sqlalchemy import select
 
 from careops.clock import FrozenClock
-from careops.db.case_models import Case
-from careops.db.models import Callback, CallbackOutcome, CallbackStatus, Project, Staff
+from careops.db.models.callbacks import Callback, CallbackOutcome, CallbackStatus
+from careops.db.models.cases import Case
+from careops.db.models.common import Project, Staff
 from careops.errors import InvalidTransition, NotFound
 from careops.rules.cases import CaseInputError, CaseKind, CaseState, Opinion
-from careops.services import cases as service
-from careops.services.case_deadlines import sweep_deadlines
-from careops.services.case_notices import CaseEnv
-from careops.services.case_queries import show_case
+from careops.services.cases import steps as service
+from careops.services.cases.deadlines import sweep_deadlines
+from careops.services.cases.notices import CaseEnv
+from careops.services.cases.queries import show_case
 from tests.integration.case_world import (
     CS_HEAD,
     CUSTOMER,
@@ -50,15 +51,17 @@ def test_intake_owner_deadline_and_idempotency(h):
     assert (again.case_id, again.changed) == (r.case_id, False)
     view = show_case(h.uow, r.case_id, SH, h.clock())
     assert (view.owner_code, view.taken_by_name, view.state) == ("CS1", "王芳", "open")
-    assert view.customer_code == "C1" and [e.kind for e in view.history] == ["intake"]
-    assert h.deliver() == {}  # a complaint is not mailed on intake
+    assert view.customer_code == "C1"
+    assert [e.kind for e in view.history] == ["intake", "notice:case_opened"]
+    got = h.deliver()  # on intake only its owner is mailed: their link to the case page, once
+    assert list(got) == [OWNER] and got[OWNER][0].startswith("[新事项]")
 
 
 def test_suggestion_goes_to_leadership_once(h):
     r = service.open_case(h.uow, intake(CaseKind.SUGGESTION), h.env, h.clock())
     service.open_case(h.uow, intake(CaseKind.SUGGESTION), h.env, h.clock())
-    got = h.deliver()
-    assert list(got) == [LEADER] and len(got[LEADER]) == 1
+    got = h.deliver()  # and the owner their case page once
+    assert sorted(got) == [LEADER, OWNER] and len(got[LEADER]) == len(got[OWNER]) == 1
     assert "2026年10月13日 24:00" in got[LEADER][0] and r.due_at == at("2026-10-14T00:00")
 
 
@@ -83,6 +86,7 @@ def test_bad_input_stores_nothing(h, over, error, message):
 
 def test_handover_contacts_notes_department_are_logged(h):
     cid = service.open_case(h.uow, intake(), h.env, h.clock()).case_id
+    h.deliver()  # the intake notice to the owner
     service.add_contact(h.uow, cid, "客户再次来电催问", "王芳", h.clock())
     service.add_note(h.uow, cid, "已联系技术部排查", "王芳", h.clock())
     service.set_department(h.uow, cid, "ts", "王芳", h.clock())
@@ -96,15 +100,16 @@ def test_handover_contacts_notes_department_are_logged(h):
     view = show_case(h.uow, cid, SH, h.clock())
     assert view.owner_code == "CS2" and view.taken_by_name == "王芳" and view.department == "TS"
     kinds = [e.kind for e in view.history]
-    assert kinds == ["intake", "contact", "note", "department", "handover",
-                     "notice:case_handover"]
-    assert "王芳 → 刘洋: 休假" in view.history[4].details
+    assert kinds == ["intake", "notice:case_opened", "contact", "note", "department",
+                     "handover", "notice:case_handover"]
+    assert "王芳 → 刘洋: 休假" in view.history[5].details
 
 
 def test_warning_and_breach_each_once_on_a_frozen_clock(h):
     complaint = service.open_case(h.uow, intake(), h.env, h.clock()).case_id
     consult = service.open_case(h.uow, intake(CaseKind.CONSULTATION, text="发票怎么开"),
                                 h.env, h.clock()).case_id
+    h.deliver()  # the intake notices to the owner
     result = sweep_deadlines(h.uow, h.env, h.clock())
     assert not result.acted and result.next_notice_at == at("2026-10-01T12:00")
 
@@ -132,6 +137,7 @@ def test_warning_and_breach_each_once_on_a_frozen_clock(h):
 
 def test_a_late_first_sweep_sends_the_breach_only(h):
     cid = service.open_case(h.uow, intake(), h.env, h.clock()).case_id
+    h.deliver()  # the intake notice to the owner
     h.clock.now = at("2026-10-12T09:00")
     r = sweep_deadlines(h.uow, h.env, h.clock())
     assert (r.warned, r.breached) == ([], [cid])

@@ -10,13 +10,13 @@ import pytest
 from sqlalchemy import select
 
 from careops.clock import FrozenClock
-from careops.db.case_models import Case
+from careops.db.models.cases import Case
 from careops.rules.supervision import case_rows
-from careops.services import cases as service
-from careops.services.case_archive import case_facts
-from careops.services.case_deadlines import sweep_deadlines
-from careops.services.case_notices import CaseEnv
-from careops.services.case_queries import list_cases, show_case
+from careops.services.cases import steps as service
+from careops.services.cases.archive import case_facts
+from careops.services.cases.deadlines import sweep_deadlines
+from careops.services.cases.notices import CaseEnv
+from careops.services.cases.queries import list_cases, show_case
 from careops.settings import get_settings
 from tests.integration.case_world import CS_HEAD, GM, OWNER, SH, Harness, at, build_world, intake
 
@@ -99,8 +99,16 @@ def test_an_answer_while_the_deadline_is_pending_is_judged_once_it_is_set(h, cal
     cid = service.open_case(h.uow, intake(received_at=RECEIVED), h.env, h.clock()).case_id
     h.clock.now = at("2026-12-30T15:00")
     service.send_result(h.uow, cid, "已修复缓存配置", "王芳", h.env, h.clock())
+    start, end = at("2026-12-01T00:00"), at("2027-01-01T00:00")  # R7 December, at its end
+
+    def december() -> list:
+        return case_rows(case_facts(h.uow, start, end, end), ["complaint"], end)[0][:8]
+
+    # its deadline lies in 2027, after December's end: answered before it, so in time
+    assert december() == ["complaint", 1, 1, 0, 0, 0, 0, 100.0]
     (calendar_dir / "2027.toml").write_text("days_off = [2027-01-01]\n")
     assert _sweep(h).deadlines == [cid]
+    assert december() == ["complaint", 1, 1, 0, 0, 0, 0, 100.0]  # the same once it is set
     with h.uow:
         case = h.uow.session.scalar(select(Case).where(Case.id == cid))
         assert case.due_at == at("2027-01-05T00:00") and case.breach_notified_at is None

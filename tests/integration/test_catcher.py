@@ -93,5 +93,5 @@ def test_runs_standalone_until_terminated(tmp_path: Path) -> None:
             client.sendmail("a@example.com", ["b@example.com"], b"Subject: hi\r\n\r\nbody\r\n")
     finally:
         process.terminate()
-        assert process.wait(timeout=10) == 0
+        assert process.wait(timeout=120) == 0
     assert len(list(mail_dir.glob("*.eml"))) == 1

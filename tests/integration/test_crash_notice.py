@@ -6,7 +6,7 @@ from sqlalchemy import select
 
 from careops.bootstrap import get_mailer
 from careops.crash_recovery import notify_ops
-from careops.db.models import OutboxMessage
+from careops.db.models.outbox import OutboxMessage
 from careops.mail.delivery import deliver_pending
 from tests.support.factories import crashed_run
 

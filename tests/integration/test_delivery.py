@@ -15,7 +15,7 @@ from sqlalchemy import Engine, select
 
 from careops import outbox
 from careops.clock import FrozenClock
-from careops.db.models import OutboxMessage, OutboxStatus
+from careops.db.models.outbox import OutboxMessage, OutboxStatus
 from careops.db.uow import UnitOfWork
 from careops.mail.delivery import SmtpPool, deliver_claimed, deliver_pending
 from careops.mail.message import build_message

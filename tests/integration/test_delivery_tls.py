@@ -15,6 +15,8 @@ from tests.integration.test_delivery import T0, _enqueue, _settings, _statuses
 from tests.support.smtp import SmtpSink
 from tests.support.tls import make_certificates
 
+pytestmark = pytest.mark.real_clock("OpenSSL checks certificates against the real clock")
+
 
 def _only_right_password(server, session, envelope, mechanism, auth_data) -> AuthResult:
     return AuthResult(success=auth_data.password == b"right-secret", handled=False)

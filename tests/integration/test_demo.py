@@ -6,9 +6,9 @@ from datetime import date, timedelta
 
 from sqlalchemy import func, select
 
-from careops.db.models import Customer, Department, Project, Staff, StaffRole
+from careops.db.models.common import Customer, Department, Project, Staff, StaffRole
 from careops.demo import seed_demo
-from careops.services.import_rows import CustomerRow, StaffRow
+from careops.services.operations.import_rows import CustomerRow, StaffRow
 
 TODAY = date(2026, 11, 23)
 

@@ -1,5 +1,5 @@
-"""The scheduled doctor's mail (services/doctor_notices.py): one ops mail per failing check
-and local day, read back from the SMTP sink; the check results are passed in as plain rows
+"""The scheduled doctor's mail (services/operations/doctor_notices.py): one ops mail per failing
+check and local day, read back from the SMTP sink; the check results are passed in as plain rows
 (fakes of what `careops doctor` found), except the calendar, which is the real check."""
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from careops.bootstrap import get_mailer
 from careops.db.uow import UnitOfWork
 from careops.doctor import Check, Status, check_calendar
 from careops.mail.delivery import deliver_pending
-from careops.services.doctor_notices import notice_key, notify_problems
+from careops.services.operations.doctor_notices import notice_key, notify_problems
 
 # 07:30 in Asia/Shanghai on 1 Nov 2026
 MORNING = datetime(2026, 10, 31, 23, 30, tzinfo=UTC)

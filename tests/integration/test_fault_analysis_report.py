@@ -9,18 +9,18 @@ import pytest
 from sqlalchemy import select
 
 from careops.clock import FrozenClock
-from careops.db.fault_models import FaultNotice
-from careops.db.models import Customer
-from careops.services.fault_notices import FaultEnv
-from careops.services.fault_queries import fault_timeline
-from careops.services.fault_watch import watch_faults
-from careops.services.faults import (
+from careops.db.models.common import Customer
+from careops.db.models.faults import FaultNotice
+from careops.services.faults.env import FaultEnv
+from careops.services.faults.queries import fault_timeline
+from careops.services.faults.steps import (
     AnalysisInput,
     file_fault,
     report_fault,
     resolve_fault,
     submit_analysis,
 )
+from careops.services.faults.watch import watch_faults
 from tests.integration.fault_world import (
     BIZ,
     CUSTOMER,

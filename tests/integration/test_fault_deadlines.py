@@ -6,11 +6,11 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 from careops.clock import FrozenClock
-from careops.db.fault_models import Fault
-from careops.services.fault_notices import FaultEnv
-from careops.services.fault_queries import fault_timeline, open_faults
-from careops.services.fault_watch import watch_faults
-from careops.services.faults import file_fault, report_fault, resolve_fault
+from careops.db.models.faults import Fault
+from careops.services.faults.env import FaultEnv
+from careops.services.faults.queries import fault_timeline, open_faults
+from careops.services.faults.steps import file_fault, report_fault, resolve_fault
+from careops.services.faults.watch import watch_faults
 from careops.settings import get_settings
 from tests.integration.fault_world import MANAGER, TS_SUP, Harness, build_world, report
 
@@ -96,7 +96,7 @@ def test_a_resolution_needing_an_unpublished_year_is_kept_and_the_deadline_follo
 def test_an_analysis_submitted_while_its_deadline_is_pending_closes_the_fault(
     uow, smtp, calendar_dir
 ):
-    from careops.services.faults import AnalysisInput, submit_analysis
+    from careops.services.faults.steps import AnalysisInput, submit_analysis
 
     build_world(uow)
     resolved = datetime(2026, 12, 30, 2, 0, tzinfo=UTC)

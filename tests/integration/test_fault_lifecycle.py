@@ -8,13 +8,12 @@ import pytest
 from sqlalchemy import select
 
 from careops.clock import FrozenClock
-from careops.db.fault_models import Fault, FaultNotice
-from careops.db.models import OutboxMessage
+from careops.db.models.faults import Fault, FaultNotice
+from careops.db.models.outbox import OutboxMessage
 from careops.rules.faults import FaultSeverity, FaultState
-from careops.services.fault_notices import FaultEnv
-from careops.services.fault_queries import fault_timeline, open_faults
-from careops.services.fault_watch import watch_faults
-from careops.services.faults import (
+from careops.services.faults.env import FaultEnv
+from careops.services.faults.queries import fault_timeline, open_faults
+from careops.services.faults.steps import (
     AnalysisInput,
     file_fault,
     report_fault,
@@ -22,6 +21,7 @@ from careops.services.faults import (
     submit_analysis,
     update_fault,
 )
+from careops.services.faults.watch import watch_faults
 from tests.integration.fault_world import (
     BIZ,
     CS_HEAD,

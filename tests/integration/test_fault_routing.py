@@ -10,14 +10,14 @@ import pytest
 from sqlalchemy import select
 
 from careops.clock import FrozenClock
-from careops.db.models import Department, Project, Staff, StaffRole
+from careops.db.models.common import Department, Project, Staff, StaffRole
 from careops.demo import seed_demo
 from careops.rules.faults import FaultSeverity
-from careops.services.fault_notices import FaultEnv
-from careops.services.fault_queries import fault_timeline
-from careops.services.fault_watch import watch_faults
-from careops.services.faults import file_fault, report_fault
-from careops.services.imports import import_file
+from careops.services.faults.env import FaultEnv
+from careops.services.faults.queries import fault_timeline
+from careops.services.faults.steps import file_fault, report_fault
+from careops.services.faults.watch import watch_faults
+from careops.services.operations.imports import import_file
 from careops.settings import PROJECT_ROOT
 from tests.integration.fault_world import START, Harness, report
 from tests.support.factories import World

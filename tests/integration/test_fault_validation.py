@@ -8,13 +8,14 @@ import pytest
 from sqlalchemy import func, select
 
 from careops.clock import FrozenClock
-from careops.db.fault_models import Fault, FaultEvent, FaultNotice
-from careops.db.models import Customer, OutboxMessage
+from careops.db.models.common import Customer
+from careops.db.models.faults import Fault, FaultEvent, FaultNotice
+from careops.db.models.outbox import OutboxMessage
 from careops.errors import CareopsError, InvalidTransition
 from careops.rules.faults import FaultReportError
-from careops.services.fault_notices import FaultEnv
-from careops.services.fault_queries import UnknownProject
-from careops.services.faults import (
+from careops.services.faults.env import FaultEnv
+from careops.services.faults.queries import UnknownProject
+from careops.services.faults.steps import (
     AnalysisInput,
     file_fault,
     report_fault,
@@ -119,8 +120,8 @@ def watch_in_this_process(now_iso: str) -> int:
     from datetime import datetime
 
     from careops.db.uow import UnitOfWork
-    from careops.services.fault_notices import FaultEnv
-    from careops.services.fault_watch import watch_faults
+    from careops.services.faults.env import FaultEnv
+    from careops.services.faults.watch import watch_faults
 
     return watch_faults(UnitOfWork(), FaultEnv.from_settings(),
                         datetime.fromisoformat(now_iso)).count

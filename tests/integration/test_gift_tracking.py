@@ -9,12 +9,12 @@ import openpyxl
 import pytest
 from sqlalchemy import select, update
 
-from careops.db.models import Customer
-from careops.db.survey_models import CampaignMember, GiftShipmentEvent
+from careops.db.models.common import Customer
+from careops.db.models.survey import CampaignMember, GiftShipmentEvent
 from careops.errors import CareopsError
-from careops.services.gift_shipments import gift_list_xlsx, import_tracking, shipments
-from careops.services.survey_campaign import build_campaign
-from careops.settings import SurveySettings
+from careops.process_settings import SurveySettings
+from careops.services.survey.campaign import build_campaign
+from careops.services.survey.gift_shipments import gift_list_xlsx, import_tracking, shipments
 from tests.integration.survey_world import DAY, NOW, survey_world
 
 LATER = datetime(2026, 12, 5, 2, 0, tzinfo=UTC)

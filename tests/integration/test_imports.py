@@ -9,9 +9,9 @@ import pytest
 from openpyxl import Workbook
 from sqlalchemy import func, select
 
-from careops.db.models import Customer, Department, Project, Staff, StaffRole
+from careops.db.models.common import Customer, Department, Project, Staff, StaffRole
 from careops.errors import CareopsError
-from careops.services.imports import RowError, import_file, import_rows
+from careops.services.operations.imports import RowError, import_file, import_rows
 from careops.settings import PROJECT_ROOT
 from careops.tabular import read_table
 

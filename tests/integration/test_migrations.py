@@ -28,14 +28,9 @@ def test_0004_keeps_recorded_outcomes_as_attempts_and_dates_the_months(db_url, e
 
     from sqlalchemy import insert, select
 
-    from careops.db.models import (
-        Callback,
-        CallbackAttempt,
-        CallbackMonth,
-        Customer,
-        OutboxMessage,
-        Project,
-    )
+    from careops.db.models.callbacks import Callback, CallbackAttempt, CallbackMonth
+    from careops.db.models.common import Customer, Project
+    from careops.db.models.outbox import OutboxMessage
 
     listed, recorded, closed = (datetime(2026, 2, d, 1, 0, tzinfo=UTC) for d in (2, 10, 28))
     downgrade(db_url, "0003_fault_pending_deadline")

@@ -1,5 +1,6 @@
 """R7 monthly supervision report: figures against a hand-counted November 2026 (and October's
-holiday availability), mail from SMTP."""
+holiday availability), mail from SMTP. November is taken at its end (1 Dec 00:00 in Shanghai,
+read 30 Nov 24:00) whatever day it is built: nothing here reads today's date."""
 
 from __future__ import annotations
 
@@ -11,25 +12,19 @@ from openpyxl import load_workbook
 
 from careops.calendar import WorkCalendar
 from careops.clock import FrozenClock
-from careops.db.case_models import CaseStatistic
-from careops.db.fault_models import Fault, FaultEvent
-from careops.db.models import (
-    Callback,
-    CallbackOutcome,
-    CallbackStatus,
-    Department,
-    Project,
-    StaffRole,
-)
+from careops.db.models.callbacks import Callback, CallbackOutcome, CallbackStatus
+from careops.db.models.cases import CaseStatistic
+from careops.db.models.common import Department, Project, StaffRole
+from careops.db.models.faults import Fault, FaultEvent
 from careops.mail.delivery import deliver_pending
 from careops.months import Month
 from careops.rules.cases import CaseKind, Channel, Opinion
 from careops.rules.holidays import period_by_id
-from careops.services import cases as service
-from careops.services.case_notices import CaseEnv
-from careops.services.site_watch import close_period, record_round
-from careops.services.supervision_report import build_report, queue_report_mails
-from careops.services.watch_adhoc import record_adhoc
+from careops.services.cases import steps as service
+from careops.services.cases.notices import CaseEnv
+from careops.services.supervision.report import build_report, queue_report_mails
+from careops.services.watch.adhoc import record_adhoc
+from careops.services.watch.rounds import close_period, record_round
 from tasks.reports import report_markdown
 from tests.integration.case_world import CS_HEAD, GM, SH, at, build_world, intake
 from tests.integration.watch_world import DOWN, OK, PERIOD, build_watch, slot
@@ -37,7 +32,9 @@ from tests.integration.watch_world import env as watch_env
 from tests.support.factories import World
 
 NOV = Month(2026, 11)
-NOW = at("2026-12-01T08:00")
+NOW = at("2026-12-01T08:00")  # the schedule: 08:00 on the 1st
+AS_OF = at("2026-12-01T00:00")  # November's end
+LATER = [at("2026-12-31T23:30"), at("2027-03-15T10:00"), at("2028-12-31T23:59")]
 BIZ_HEAD = "bizh@careops.test"
 
 
@@ -130,17 +127,18 @@ def november(settings, uow, smtp):
     _callbacks(uow, ids)
     _faults(uow, ids)
     _cases(uow)
-    deliver_pending(uow.engine, settings.smtp)
+    deliver_pending(uow.engine, settings.smtp, now=lambda: NOW)
     smtp.clear()
     return uow
 
 
 def test_figures_match_the_hand_count(november):
     report = build_report(november, NOV, SH, NOW)
-    assert report.section("callbacks").rows == [
-        ["=1+1", 2, 0, 0, 1, 0, 1, 50.0, None],
+    assert report.as_of == AS_OF and report.as_of_text == "数据截至 2026年11月30日 24:00"
+    assert report.section("callbacks").rows == [  # cs3's open one was not done in November:
+        ["=1+1", 2, 0, 0, 1, 1, 0, 50.0, None],  # missed at its end (R1), closed or not
         ["王芳", 4, 2, 1, 0, 1, 0, 75.0, 4.0],
-        ["合计", 6, 2, 1, 1, 1, 1, 66.7, 4.0],
+        ["合计", 6, 2, 1, 1, 2, 0, 66.7, 4.0],
     ]
     assert report.section("faults").rows == [
         ["重大", 4, 2, 2, 1, 2.0, 3.0, 14.0, 24.0, 24.0, 24.0, 3],
@@ -157,12 +155,13 @@ def test_figures_match_the_hand_count(november):
     assert all(s.basis.startswith("口径") for s in report.sections)
     english = build_report(november, NOV, SH, NOW, "en")
     assert english.section("cases").rows[-1][0] == "Total"
+    assert english.as_of_text == "Figures as of 30 Nov 2026 24:00"
 
 
 def test_weekly_submission_rate_counts_the_months_compiled_meetings(november):
     from datetime import date
 
-    from careops.db.weekly_models import WeeklyMeeting
+    from careops.db.models.weekly import WeeklyMeeting
 
     with november:
         for week, day, expected, submitted in (
@@ -191,7 +190,7 @@ def test_the_mail_has_charts_inline_and_the_xlsx_attached_once(november, setting
     sent = queue_report_mails(november, NOV, SH, NOW, env.mailer, **kwargs)
     queue_report_mails(november, NOV, SH, NOW, env.mailer, **kwargs)  # a re-run: no second
     assert sorted(sent) == sorted([GM, BIZ_HEAD, CS_HEAD])
-    deliver_pending(november.engine, settings.smtp)
+    deliver_pending(november.engine, settings.smtp, now=lambda: NOW)
     assert len(smtp.messages) == 1
     mail = smtp.messages[0]
     assert mail.subject == "服务监督月报 2026年11月" and set(mail.envelope_to) == set(sent)
@@ -207,7 +206,10 @@ def test_the_mail_has_charts_inline_and_the_xlsx_attached_once(november, setting
     sheet = book["客户回访"]
     cell = sheet["A3"]
     assert (cell.value, cell.data_type) == ("=1+1", "s")  # text, never a formula
-    assert [c.value for c in sheet[5]] == ["合计", 6, 2, 1, 1, 1, 1, 66.7, 4]
+    assert [c.value for c in sheet[5]] == ["合计", 6, 2, 1, 1, 2, 0, 66.7, 4]
+    assert sheet["A1"].value == "数据截至 2026年11月30日 24:00"
+    assert sheet["B1"].value.startswith("口径")
+    assert "数据截至 2026年11月30日 24:00" in html
     assert book["投诉咨询建议"]["H6"].value == 60.0
 
 
@@ -251,7 +253,7 @@ def watch_holidays(uow, settings) -> None:
         if n == 1:
             record_adhoc(uow, {b: DOWN, a: DOWN}, slot(1) + timedelta(minutes=2))
     close_period(uow, PERIOD)
-    deliver_pending(uow.engine, settings.smtp)
+    deliver_pending(uow.engine, settings.smtp, now=lambda: NOW)
 
 
 @pytest.fixture
@@ -297,11 +299,11 @@ def test_a_month_with_no_period_ending_says_so_in_one_line(holidays):
     assert may.section("holidays").rows == [
         ["2026年劳动节", "2026年4月30日 18:00 → 2026年5月5日 24:00", 0, 0, 0, None, 0, 0, 0, 0]]
     assert not [s for s in may.sections if s.key.startswith("holiday:")]
+    # 2027's calendar is not published: New Year 2027 is R3's provisional window, named so
     january = build_report(holidays, Month(2027, 1), SH, NOW, "en")
-    assert january.section("holidays").empty == (
-        "Holiday availability: the 2027 working-day calendar is not published yet, so the "
-        "holiday periods ending in Jan 2027 are not known."
-    )
+    assert january.section("holidays").rows == [
+        ["New Year's Day 2027 (provisional window)", "31 Dec 2026 18:00 → 3 Jan 2027 24:00",
+         0, 0, 0, None, 0, 0, 0, 0]]
 
 
 def test_the_october_mail_and_xlsx_carry_the_holiday_figures(holidays, settings, smtp):
@@ -317,7 +319,7 @@ def test_the_october_mail_and_xlsx_carry_the_holiday_figures(holidays, settings,
         biz_head_email="biz@careops.test",
         cs_head_email="csh@careops.test",
     )
-    deliver_pending(holidays.engine, settings.smtp)
+    deliver_pending(holidays.engine, settings.smtp, now=lambda: NOW)
     mails = [m for m in smtp.messages if m.subject.startswith("服务监督月报")]
     assert len(mails) == 1
     text = mails[0].text()

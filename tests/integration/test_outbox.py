@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import Engine, select
 
 from careops import outbox
-from careops.db.models import OutboxMessage, OutboxStatus
+from careops.db.models.outbox import OutboxMessage, OutboxStatus
 from careops.db.uow import UnitOfWork
 from careops.mail.message import build_message
 from careops.mail.render import RenderedMail

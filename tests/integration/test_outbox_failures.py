@@ -11,11 +11,11 @@ import pytest
 from careops import outbox
 from careops.bootstrap import get_mailer
 from careops.clock import FrozenClock
-from careops.db.models import OutboxStatus
+from careops.db.models.outbox import OutboxStatus
 from careops.db.uow import UnitOfWork
 from careops.errors import CareopsError
-from careops.services import outbox_admin
-from careops.services.outbox_delivery import deliver_outbox, describe
+from careops.services.operations import outbox_admin
+from careops.services.operations.outbox_delivery import deliver_outbox, describe
 from tests.support.smtp import free_port
 
 T0 = datetime(2026, 12, 1, 1, 0, tzinfo=UTC)

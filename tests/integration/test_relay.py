@@ -63,7 +63,7 @@ def test_run_relay_stops_when_told(engine: Engine, smtp: SmtpSink) -> None:
     while not smtp.messages and time.monotonic() < deadline:
         time.sleep(0.05)
     stop.set()
-    worker.join(timeout=10)
+    worker.join(timeout=120)
     assert not worker.is_alive()
     assert len(smtp.messages) == 1
 
@@ -71,9 +71,9 @@ def test_run_relay_stops_when_told(engine: Engine, smtp: SmtpSink) -> None:
 def test_the_relay_tells_ops_of_failed_mail_once_smtp_answers(engine: Engine, smtp, settings):
     """Issue 13: the relay (not only the deliver-outbox sweep) sends the one ops notice."""
     from careops.bootstrap import get_mailer
-    from careops.db.models import OutboxMessage, OutboxStatus
+    from careops.db.models.outbox import OutboxMessage, OutboxStatus
     from careops.db.uow import UnitOfWork
-    from careops.services.outbox_delivery import notify_failed_mail
+    from careops.services.operations.outbox_delivery import notify_failed_mail
 
     _enqueue(engine, 1)
     with engine.begin() as conn:

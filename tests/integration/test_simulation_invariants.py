@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 
 from careops.bootstrap import get_mailer
 from careops.clock import FrozenClock
-from careops.db.models import Callback, CallbackMonth, CallbackStatus
+from careops.db.models.callbacks import Callback, CallbackMonth, CallbackStatus
 from careops.simulation import invariants
 from careops.simulation.core import Agenda, Sim
 from tests.support.factories import World

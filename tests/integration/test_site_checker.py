@@ -72,6 +72,7 @@ def test_max_response_time(web):
     assert not verdict.ok and "max 100 ms" in verdict.reason
 
 
+@pytest.mark.real_clock("OpenSSL checks certificates against the real clock")
 def test_tls_verified_with_the_configured_ca_and_expiry_read(tls_sites):
     response, verdict = check(tls_sites["good"].url("/ok"), ca_file=tls_sites["ca"])
     assert verdict.ok, verdict.reason
@@ -79,11 +80,13 @@ def test_tls_verified_with_the_configured_ca_and_expiry_read(tls_sites):
     assert timedelta(days=29) < left <= timedelta(days=30)
 
 
+@pytest.mark.real_clock("OpenSSL checks certificates against the real clock")
 def test_tls_untrusted_without_the_ca(tls_sites):
     _, verdict = check(tls_sites["good"].url("/ok"))
     assert not verdict.ok and verdict.reason.startswith("TLS certificate not trusted")
 
 
+@pytest.mark.real_clock("OpenSSL checks certificates against the real clock")
 def test_certificate_expiring_in_three_days_is_up_but_its_expiry_is_known(tls_sites):
     response, verdict = check(tls_sites["soon"].url("/ok"), ca_file=tls_sites["ca3"])
     assert verdict.ok

@@ -7,10 +7,10 @@ from types import SimpleNamespace
 
 from sqlalchemy import select
 
-from careops.db.models import Customer
-from careops.db.survey_models import CampaignMember, GiftShipmentEvent
-from careops.services.survey_campaign import build_campaign
-from careops.settings import SurveySettings
+from careops.db.models.common import Customer
+from careops.db.models.survey import CampaignMember, GiftShipmentEvent
+from careops.process_settings import SurveySettings
+from careops.services.survey.campaign import build_campaign
 from tests.integration.survey_world import DAY, GIFTS, NOW, survey_world
 from tests.support.factories import World
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from sqlalchemy import func, select
 
-from careops.db.models import OutboxMessage
-from careops.db.survey_models import CampaignMember, SurveyAnswer
+from careops.db.models.outbox import OutboxMessage
+from careops.db.models.survey import CampaignMember, SurveyAnswer
 from tests.integration.survey_world import survey_world
 from tests.support.concurrency import run_together
 
@@ -14,10 +14,10 @@ from tests.support.concurrency import run_together
 def campaign_in_this_process(year: int) -> int:
     from careops.bootstrap import get_mailer
     from careops.db.uow import UnitOfWork
-    from careops.services import survey_reports
-    from careops.services.survey_campaign import build_campaign
-    from careops.services.survey_invitations import invite
-    from careops.services.survey_links import survey_links
+    from careops.services.survey import reports as survey_reports
+    from careops.services.survey.campaign import build_campaign
+    from careops.services.survey.invitations import invite
+    from careops.services.survey.links import survey_links
     from careops.settings import get_settings
     from tests.integration.survey_world import DAY, NOW
 
@@ -29,7 +29,7 @@ def campaign_in_this_process(year: int) -> int:
 
 def answer_in_this_process(member_id: int) -> int:
     from careops.db.uow import UnitOfWork
-    from careops.services.survey_answers import parse_answer, save_answer
+    from careops.services.survey.answers import parse_answer, save_answer
     from tests.integration.survey_world import DAY, NOW
 
     return save_answer(UnitOfWork(), member_id, parse_answer({"needs": ["app"]}), DAY, NOW)

@@ -12,21 +12,21 @@ import pytest
 from sqlalchemy import select
 
 from careops.bootstrap import get_mailer
-from careops.db.survey_models import CampaignMember
+from careops.db.models.survey import CampaignMember
 from careops.db.uow import UnitOfWork
 from careops.mail.delivery import deliver_pending
-from careops.services import survey_reports as reports
-from careops.services.survey_answers import (
+from careops.services.survey import reports
+from careops.services.survey.answers import (
     SurveyClosed,
     enter_answer,
     parse_answer,
     save_answer,
     survey_view,
 )
-from careops.services.survey_campaign import build_campaign
-from careops.services.survey_invitations import invite, remind
-from careops.services.survey_links import SurveyLinks
-from careops.services.survey_summary import answers_xlsx, needs_summary
+from careops.services.survey.campaign import build_campaign
+from careops.services.survey.invitations import invite, remind
+from careops.services.survey.links import SurveyLinks
+from careops.services.survey.summary import answers_xlsx, needs_summary
 from tests.integration.survey_world import DAY, NOW, survey_world
 
 DAYS = ["12-15", "12-22"]
@@ -42,7 +42,7 @@ def ready(settings, engine):
 
 @pytest.fixture
 def links():
-    return SurveyLinks("test-secret", "http://127.0.0.1:8400", 90)
+    return SurveyLinks("test-key-of-the-survey-mail-tests-5b1c", "http://127.0.0.1:8400", 90)
 
 
 def _deliver(settings, engine):
@@ -51,7 +51,7 @@ def _deliver(settings, engine):
 
 
 def _member_ids(uow) -> dict[str, int]:
-    from careops.db.models import Customer
+    from careops.db.models.common import Customer
 
     with uow:
         return dict(uow.session.execute(
@@ -82,7 +82,8 @@ def test_an_unusable_address_never_blocks_the_other_invitations(ready, settings,
                                                                  links):
     from sqlalchemy import update
 
-    from careops.db.models import Customer, OutboxMessage
+    from careops.db.models.common import Customer
+    from careops.db.models.outbox import OutboxMessage
 
     with ready:
         ready.session.execute(update(Customer).where(Customer.code == "NEW")
@@ -160,8 +161,9 @@ def test_digest_and_summary_numbers_charts_and_xlsx(ready, settings, engine, smt
                  "letter", "韩梅梅", NOW)
     with ready:
         summary = needs_summary(ready.session, 2026)
-    # reached: 5 invited + NOMAIL answered by letter; answered 3
-    assert (summary.reached, summary.answered, summary.rate_text()) == (6, 3, "50%")
+    # 5 invited, 2 of them answered; NOMAIL (never mailed) answered by letter: 3 answers
+    assert (summary.invited, summary.answered_invited, summary.answered) == (5, 2, 3)
+    assert (summary.without_invitation, summary.rate_text()) == (1, "40%")
     assert summary.by_channel == {"web": 2, "letter": 1}
     assert summary.needs == {"website": 3, "app": 1}
     assert summary.budget_by_need["website"] == {"50k_200k": 1, "gt500k": 1, "undecided": 1}
@@ -176,7 +178,7 @@ def test_digest_and_summary_numbers_charts_and_xlsx(ready, settings, engine, smt
     assert comment.data_type == "s" and comment.value.startswith("=cmd")
 
     figures = reports.queue_digest(ready, 2026, date(2026, 12, 7), get_mailer(), settings, NOW)
-    assert figures["queued"] and figures["rate"] == "50%"
+    assert figures["queued"] and figures["rate"] == "40%"
     assert not reports.queue_digest(ready, 2026, date(2026, 12, 9), get_mailer(), settings,
                                     NOW)["queued"]  # once per week
     sent = reports.queue_summary(ready, 2026, get_mailer(), settings, NOW)
@@ -185,7 +187,7 @@ def test_digest_and_summary_numbers_charts_and_xlsx(ready, settings, engine, smt
     smtp.clear()
     _deliver(settings, engine)
     digest = next(m for m in smtp.messages if "需求调查" in m.subject and "回复率" in m.subject)
-    assert digest.envelope_to == ["csh@careops.test"] and "50%" in digest.html()
+    assert digest.envelope_to == ["csh@careops.test"] and "40%（2/5）" in digest.subject
     mail = next(m for m in smtp.messages if m.subject.startswith("【需求汇总】"))
     assert mail.envelope_to == settings.survey.management_emails
     html = mail.html()
@@ -210,3 +212,30 @@ def test_text_from_customers_is_escaped_in_the_summary_mail(ready, settings, eng
     html = next(m for m in smtp.messages if m.subject.startswith("【需求汇总】")).html()
     assert "<script>" not in html and "&lt;script&gt;" in html
     assert "<img src=x" not in html and "&lt;img src=x" in html
+
+
+def test_the_digest_counts_answers_over_the_invited(ready, settings, engine, smtp, links):
+    """Answers taken by phone before any invitation went out are answers, not responses: the
+    digest said "回复率 100%（2/0）"; the rate is over the invited, "无"/"n/a" without any."""
+    ids = _member_ids(ready)
+    for code in ("NEW", "NOMAIL"):
+        enter_answer(ready, 2026, code, parse_answer({"needs": ["website"]}), "phone", "李雷",
+                     NOW)
+    figures = reports.queue_digest(ready, 2026, date(2026, 12, 7), get_mailer(), settings, NOW)
+    assert (figures["invited"], figures["answered_invited"], figures["answered"],
+            figures["without_invitation"], figures["rate"]) == (0, 0, 2, 2, "n/a")
+    _deliver(settings, engine)
+    first = next(m for m in smtp.messages if "回复率" in m.subject)
+    assert "回复率 无（0/0）" in first.subject and "100%" not in first.subject, first.subject
+    assert "未邀请而答复（电话、信函）" in first.html()
+
+    smtp.clear()
+    invite(ready, 2026, get_mailer(), links, DAY, NOW)  # the 5 with an address; NEW answered
+    save_answer(ready, ids["OLD"], parse_answer({"needs": ["app"]}), DAY, NOW)
+    figures = reports.queue_digest(ready, 2026, date(2026, 12, 14), get_mailer(), settings, NOW)
+    assert (figures["invited"], figures["answered_invited"], figures["answered"],
+            figures["without_invitation"], figures["rate"]) == (5, 2, 3, 1, "40%")
+    assert figures["answered_invited"] <= figures["invited"]
+    _deliver(settings, engine)
+    second = next(m for m in smtp.messages if "回复率" in m.subject)
+    assert "回复率 40%（2/5）" in second.subject, second.subject

@@ -10,9 +10,9 @@ import pytest
 from sqlalchemy import select
 
 from careops.calendar import WorkCalendar
-from careops.db.watch_models import DutyShift, MonitoredSite
+from careops.db.models.watch import DutyShift, MonitoredSite
 from careops.errors import CareopsError
-from careops.services.watch_imports import (
+from careops.services.watch.imports import (
     WatchCalendar,
     import_duty_file,
     import_sites_file,
@@ -88,3 +88,19 @@ def test_duty_set_replaces_the_day(uow):
         assert [(s.day, s.staff.code) for s in shifts] == [(date(2026, 10, 1), "CS003")]
     with pytest.raises(CareopsError, match="outside every holiday watch window"):
         set_duty(uow, "2026-11-02", "CS003", CAL)
+
+
+def test_duty_can_be_set_on_a_provisional_window(uow):
+    """The watch watches New Year 2027 provisionally (2027 unpublished), so the readiness
+    mail's "nobody on duty" days can be filled; a plain calendar still names the year."""
+    from careops.calendar import statutory_days
+    from careops.rules.holidays import provisional_supplement
+
+    load_samples(uow)
+    watch = WatchCalendar(WorkCalendar().provisional(
+        lambda y: provisional_supplement(y, statutory_days(y))), ZoneInfo("Asia/Shanghai"))
+    set_duty(uow, "2027-01-01", "CS002", watch)
+    with uow:
+        assert uow.session.scalar(select(DutyShift.day)) == date(2027, 1, 1)
+    with pytest.raises(CareopsError, match="2027 is not published"):
+        set_duty(uow, "2027-01-02", "CS002", CAL)

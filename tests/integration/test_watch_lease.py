@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from careops.db.watch_models import WatchPeriod
-from careops.services.watch_periods import claim, release, renew, unreported
+from careops.db.models.watch import WatchPeriod
+from careops.services.watch.periods import claim, release, renew, unreported
 from tests.integration.watch_world import PERIOD, slot
 
 

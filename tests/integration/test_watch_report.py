@@ -5,8 +5,8 @@ from __future__ import annotations
 from datetime import timedelta
 
 from careops.rules.site_conditions import Response
-from careops.services.site_watch import close_period, record_round
-from careops.services.watch_report import build_report, percentile, prune
+from careops.services.watch.report import build_report, percentile, prune
+from careops.services.watch.rounds import close_period, record_round
 from tests.integration.watch_world import DOWN, PERIOD, build_watch, env, slot
 
 

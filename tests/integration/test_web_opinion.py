@@ -11,8 +11,10 @@ from itsdangerous import URLSafeTimedSerializer
 
 from careops.clock import FrozenClock
 from careops.rules.cases import Opinion
-from careops.services import cases as service
-from careops.services.case_notices import CaseEnv
+from careops.secrets import web_secret_key
+from careops.services.cases import steps as service
+from careops.services.cases.notices import CaseEnv
+from careops.settings import get_settings
 from careops.web import csrf
 from careops.web.app import COMMENT_LIMIT, create_app
 from careops.web.i18n import MESSAGES
@@ -69,7 +71,7 @@ def test_bad_answers_are_refused_and_nothing_is_stored(answered):
 
 def test_expired_altered_and_foreign_links(answered):
     client, env, cid, _uow = answered
-    old = URLSafeTimedSerializer("careops-dev-secret-change-me", salt="careops:case-opinion")
+    old = URLSafeTimedSerializer(web_secret_key(get_settings()), salt="careops:case-opinion")
     signer = old.make_signer("careops:case-opinion")
     signer.get_timestamp = lambda: int(time.time()) - env.opinion_seconds - 60
     expired = signer.sign(old.dump_payload({"id": cid, "to": "c1@customer.test"})).decode()
@@ -78,6 +80,16 @@ def test_expired_altered_and_foreign_links(answered):
     assert client.get(f"/opinion/{good[:-2]}xx").status_code == 404
     assert client.get(f"/opinion/{env.signer.make(999, 'x@y.z')}").status_code == 404
     assert "This link is not valid" in client.get(f"/opinion/{good[:-2]}xx?lang=en").text
+    # genuine tokens for this case, but not for its contact: refused like forged ones
+    for other in ("attacker@evil.test", ""):
+        page = client.get(f"/opinion/{env.signer.make(cid, other)}")
+        assert page.status_code == 404 and "已修复" not in page.text
+    # the key that shipped in the source opens nothing
+    shipped = URLSafeTimedSerializer("careops-dev-secret-change-me", salt="careops:case-opinion")
+    forged = shipped.dumps({"id": cid, "to": "c1@customer.test"})
+    assert client.get(f"/opinion/{forged}").status_code == 404
+    posted = client.post(f"/opinion/{forged}", data={"opinion": "satisfied"})
+    assert posted.status_code == 404
 
 
 def test_every_word_exists_in_both_languages():

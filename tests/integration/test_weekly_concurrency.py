@@ -6,9 +6,9 @@ from datetime import datetime
 
 from sqlalchemy import func, select
 
-from careops.db.models import OutboxMessage
+from careops.db.models.outbox import OutboxMessage
+from careops.db.models.weekly import WeeklyMeeting, WeeklyRevision, WeeklySubmission
 from careops.db.uow import UnitOfWork
-from careops.db.weekly_models import WeeklyMeeting, WeeklyRevision, WeeklySubmission
 from careops.mail.delivery import deliver_pending
 from tests.integration.weekly_world import CS_HEAD, MOVED_MEETING, build_world, email
 from tests.support.concurrency import run_each, run_together
@@ -16,8 +16,8 @@ from tests.support.concurrency import run_each, run_together
 
 def step_in_this_process(step: str, week: str, now: str) -> list[str]:
     from careops.rules.weekly import IsoWeek
-    from careops.services import weekly_steps
-    from careops.services.weekly import WeeklyEnv
+    from careops.services.weekly import steps as weekly_steps
+    from careops.services.weekly.meetings import WeeklyEnv
 
     run = {"remind": weekly_steps.send_reminders, "nudge": weekly_steps.send_nudges,
            "compile": weekly_steps.compile_report}[step]
@@ -27,7 +27,8 @@ def step_in_this_process(step: str, week: str, now: str) -> list[str]:
 
 
 def submit_in_this_process(code: str, text: str, now: str) -> int:
-    from careops.services.weekly import SubmissionInput, WeeklyEnv, submit
+    from careops.services.weekly.meetings import WeeklyEnv
+    from careops.services.weekly.submissions import SubmissionInput, submit
 
     data = SubmissionInput(code, text, "客户满意", week="2026-W40")
     return submit(UnitOfWork(), WeeklyEnv.from_settings(), data,

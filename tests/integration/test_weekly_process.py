@@ -10,16 +10,12 @@ import pytest
 from sqlalchemy import func, select
 
 from careops.clock import FrozenClock
-from careops.db.models import OutboxMessage
-from careops.db.weekly_models import WeeklyMeeting, WeeklyRevision, WeeklySubmission
+from careops.db.models.outbox import OutboxMessage
+from careops.db.models.weekly import WeeklyMeeting, WeeklyRevision, WeeklySubmission
 from careops.rules.weekly import IsoWeek
-from careops.services.weekly import SubmissionInput, WeeklyEnv, mark_away, submit
-from careops.services.weekly_steps import (
-    compile_report,
-    send_nudges,
-    send_reminders,
-    show_report,
-)
+from careops.services.weekly.meetings import WeeklyEnv
+from careops.services.weekly.steps import compile_report, send_nudges, send_reminders, show_report
+from careops.services.weekly.submissions import SubmissionInput, mark_away, submit
 from tests.integration.weekly_world import (
     CS_HEAD,
     MOVED_MEETING,

@@ -6,13 +6,13 @@ from datetime import date, timedelta
 from zoneinfo import ZoneInfo
 
 from careops.calendar import WorkCalendar
-from careops.db.models import Department, StaffRole
+from careops.db.models.common import Department, StaffRole
+from careops.db.models.watch import DutyShift, MonitoredSite
 from careops.db.uow import UnitOfWork
-from careops.db.watch_models import DutyShift, MonitoredSite
 from careops.mail.delivery import deliver_pending
 from careops.rules.holidays import period_by_id
 from careops.rules.site_conditions import Response
-from careops.services.watch_notices import WatchEnv
+from careops.services.watch.notices import WatchEnv
 from tests.support.factories import World
 
 TZ = ZoneInfo("Asia/Shanghai")

@@ -6,11 +6,12 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 
 from careops.clock import FrozenClock
-from careops.db.fault_models import Fault
-from careops.db.models import Callback, Department, StaffRole
+from careops.db.models.callbacks import Callback
+from careops.db.models.common import Department, StaffRole
+from careops.db.models.faults import Fault
 from careops.db.uow import UnitOfWork
 from careops.mail.delivery import deliver_pending
-from careops.services.weekly import WeeklyEnv
+from careops.services.weekly.meetings import WeeklyEnv
 from careops.settings import Settings
 from tests.support.factories import World
 from tests.support.smtp import Received, SmtpSink

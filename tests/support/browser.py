@@ -36,7 +36,7 @@ def chromium_or_skip():
         options.add_argument(flag)
     options.add_argument(f"--window-size={PHONE[0]},{PHONE[1]}")
     driver = webdriver.Chrome(service=Service(str(CHROMEDRIVER)), options=options)
-    driver.set_page_load_timeout(30)
+    driver.set_page_load_timeout(120)
     return driver
 
 
@@ -48,7 +48,7 @@ def serve(app, host: str, port: int) -> Iterator[str]:
     server = uvicorn.Server(uvicorn.Config(app, host=host, port=port, log_level="warning"))
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
-    deadline = time.monotonic() + 20
+    deadline = time.monotonic() + 120  # generous: a loaded machine
     while not server.started:
         if time.monotonic() > deadline or not thread.is_alive():
             raise RuntimeError("the web app did not start")
@@ -57,10 +57,10 @@ def serve(app, host: str, port: int) -> Iterator[str]:
         yield f"http://{host}:{port}"
     finally:
         server.should_exit = True
-        thread.join(timeout=10)
+        thread.join(timeout=60)
 
 
-def wait_for_heading(browser, text: str, timeout: float = 30) -> None:
+def wait_for_heading(browser, text: str, timeout: float = 120) -> None:
     """Wait until the page's h1 reads `text`: a click returns before the next page has loaded,
     so the old page's h1 can still be there, go stale while being read, or make Chromium answer
     "unhandled inspector error" while the document is being replaced (a WebDriverException)."""

@@ -5,7 +5,7 @@ from __future__ import annotations
 import itertools
 from datetime import date
 
-from careops.db.models import Customer, Department, Project, Staff, StaffRole
+from careops.db.models.common import Customer, Department, Project, Staff, StaffRole
 from careops.db.uow import UnitOfWork
 
 _seq = itertools.count(1)

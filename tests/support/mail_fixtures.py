@@ -8,24 +8,21 @@ the same cases now and compares). A new mail adds its cases here and its snapsho
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, date, datetime
 from typing import Any
 
-from careops.services.call_lists import CallListEntry
-from careops.services.callback_months import MonthSummary
-from careops.services.case_notices import CustomerCaseView
-from careops.services.case_queries import CaseView
-from careops.services.fault_queries import FaultView, TimelineEntry
-from careops.services.fault_recipients import Unreached
-from careops.services.supervision_report import MonthlyReport, Section
-from careops.services.watch_periods import Readiness
-from careops.services.watch_report import (
-    AvailabilityReport,
-    CustomerAvailability,
-    SiteAvailability,
-)
-from careops.services.weekly_facts import CallbackFact, FaultFact, WeekFacts
-from careops.services.weekly_report import Person, RatePoint, ReportView, SubmissionView
+from careops.services.callbacks.call_lists import CallListEntry
+from careops.services.callbacks.months import MonthSummary
+from careops.services.cases.notices import CustomerCaseView
+from careops.services.cases.queries import CaseView
+from careops.services.faults.queries import FaultView, TimelineEntry
+from careops.services.faults.recipients import Unreached
+from careops.services.supervision.report import MonthlyReport, Section
+from careops.services.watch.periods import Readiness
+from careops.services.watch.report import AvailabilityReport, CustomerAvailability, SiteAvailability
+from careops.services.weekly.facts import CallbackFact, FaultFact, WeekFacts
+from careops.services.weekly.report import Person, RatePoint, ReportView, SubmissionView
 from tests.support.survey_mail_fixtures import SURVEY_CASES
 
 LOCALES = ("zh_CN", "en")
@@ -138,8 +135,12 @@ CUSTOMER_CASE = CustomerCaseView(7, "complaint", "王经理", "华东电力公�
                                  "后台登录后白屏，\n已经两天了", "已修复缓存配置。\n请刷新后再试。")
 
 
+# November's figures are taken at its end: 1 Dec 00:00 in Shanghai, read as 30 Nov 24:00
+NOV_END = (_at(11, 30, 16, 0), "数据截至 2026年11月30日 24:00")
+
+
 def _report() -> MonthlyReport:
-    report = MonthlyReport("2026-11", "zh_CN", _at(11, 30, 0, 0))
+    report = MonthlyReport("2026-11", "zh_CN", _at(11, 30, 0, 0), *NOV_END)
     report.sections = [Section("cases", "投诉咨询建议", "口径：本月受理的事项，按受理时间计。",
                                ["类型", "受理", "按期率%"], [["投诉", 3, 50.0], ["合计", 3, None]])]
     report.sections.append(Section(
@@ -153,7 +154,7 @@ def _report() -> MonthlyReport:
 
 
 def _quiet_report() -> MonthlyReport:
-    report = MonthlyReport("2026-11", "zh_CN", _at(11, 30, 0, 0))
+    report = MonthlyReport("2026-11", "zh_CN", _at(11, 30, 0, 0), *NOV_END)
     report.sections = [Section("holidays", "节假日网站可用率", "口径", ["节假日期间"], [],
                                empty="节假日网站可用率：2026年11月没有结束的节假日期间。")]
     return report
@@ -189,7 +190,7 @@ WEEK_FACTS = WeekFacts(
 LINKS = {"ui_form_url": "http://127.0.0.1:4200/deployments/deployment/abc/run",
          "cli_command": "careops weekly submit --staff TS001 --week 2026-W40 "
                         "--situation-file situation.md --feedback-file feedback.md",
-         "web_url": None}
+         "web_url": None, "link_until": None, "can_mark_away": False}
 SUBMISSION = SubmissionView("TS001", "李雷",
                             "本周巡检 3 个站点，均正常。\n处理 P-2024-001 首页 502。",
                             "客户希望增加一次培训。", "需要采购备件", _at(9, 30, 3, 30), 2, False)
@@ -214,6 +215,21 @@ def _period():
     from careops.rules.holidays import period_by_id
 
     return period_by_id("2026-national-day", WorkCalendar(), ZoneInfo("Asia/Shanghai"))
+
+
+def _new_year_2027(published: bool = False):
+    """New Year 2027: provisional (no 2027.toml: statutory days + weekends), or published."""
+    from zoneinfo import ZoneInfo
+
+    from careops.calendar import WorkCalendar, YearSupplement, statutory_days
+    from careops.rules.holidays import period_by_id, provisional_supplement
+
+    if published:
+        cal = WorkCalendar({2027: YearSupplement(2027, frozenset({date(2027, 1, 1)}),
+                                                 names={date(2027, 1, 1): "元旦"})})
+    else:
+        cal = WorkCalendar().provisional(lambda y: provisional_supplement(y, statutory_days(y)))
+    return period_by_id("2027-new-year", cal, ZoneInfo("Asia/Shanghai"))
 
 
 SITE = {"url": "https://www.huaxin.example.cn", "project_code": "P2023001",
@@ -256,6 +272,9 @@ CASES: dict[str, tuple[str, dict[str, Any]]] = {
     "case_breach": ("case_breach", {"case": case()}),
     "case_breach.consultation": ("case_breach", {"case": case(kind="consultation",
                                                               due_at=_at(10, 1, 8, 0))}),
+    "case_opened": ("case_opened", {
+        "case": case(), "case_url": "http://127.0.0.1:8400/staff/case/TOKEN",
+        "case_url_until": _at(11, 9, 16, 0)}),
     "case_handover": ("case_handover", {"case": case(special=True, special_reason="需厂商配合"),
                                         "previous_owner": "李雷", "reason": "休假"}),
     "case_reopened": ("case_reopened", {"case": case(opinion_comment="还是白屏", result="已修复")}),
@@ -284,11 +303,33 @@ CASES: dict[str, tuple[str, dict[str, Any]]] = {
         "period": _period(), "readiness": Readiness("2026-national-day", sites=6),
         "checked_at": _at(9, 24, 1, 0), "margin_days": 7}),
     "watch_report": ("watch_report", {"period": _period(), "availability": AVAILABILITY}),
-    "watch_calendar_missing": ("watch_calendar_missing", {"year": 2027}),
+    "watch_report.provisional": ("watch_report", {
+        "period": _new_year_2027(), "availability": replace(
+            AVAILABILITY, period=_new_year_2027(), left_out=0)}),
+    "watch_report.left_out": ("watch_report", {
+        "period": _new_year_2027(True), "availability": replace(
+            AVAILABILITY, period=_new_year_2027(True), left_out=12)}),
+    "watch_readiness.provisional": ("watch_readiness", {
+        "period": _new_year_2027(), "readiness": Readiness("2027-new-year", sites=6),
+        "checked_at": _at(12, 28, 1, 0), "margin_days": 7}),
+    "watch_readiness.published": ("watch_readiness", {
+        "period": _new_year_2027(True), "readiness": Readiness("2027-new-year", sites=6),
+        "checked_at": _at(12, 30, 1, 0), "margin_days": 7, "replaces": _at(12, 28, 1, 0)}),
+    "watch_alert.provisional": ("watch_alert", {
+        "site": SITE, "period": "2027-new-year", "missing": [], "provisional": True,
+        "provisional_year": 2027}),
+    "watch_calendar_missing": ("watch_calendar_missing", {"year": 2027,
+                                                          "period": _new_year_2027()}),
+    "watch_calendar_missing.no_period": ("watch_calendar_missing", {"year": 2027,
+                                                                     "period": None}),
     "call_list": ("call_list", {"staff_name": "韩梅梅", "month": "2026-12",
-                                "callbacks": CALLBACKS, "total": 3}),
+                                "callbacks": CALLBACKS, "total": 3, "link": None}),
     "call_list.truncated": ("call_list", {"staff_name": "韩梅梅", "month": "2026-12",
-                                          "callbacks": CALLBACKS[:2], "total": 250}),
+                                          "callbacks": CALLBACKS[:2], "total": 250,
+                                          "link": None}),
+    "call_list.personal_link": ("call_list", {
+        "staff_name": "韩梅梅", "month": "2026-12", "callbacks": CALLBACKS, "total": 3,
+        "link": "https://careops.example.cn/staff/calls/tok"}),
     "callback_month_summary": ("callback_month_summary",
                                {"summary": _summary(True), "head_name": "王主管"}),
     "callback_month_summary.quiet": ("callback_month_summary",
@@ -382,6 +423,10 @@ CASES: dict[str, tuple[str, dict[str, Any]]] = {
     "weekly_reminder.quiet_week": ("weekly_reminder", {
         "person": LEI, "plan": FRIDAY, "week": "2026-W48", "facts": WeekFacts(),
         "submitted": True, **LINKS, "web_url": "https://careops.example.cn/weekly/2026-W48"}),
+    "weekly_reminder.personal_link": ("weekly_reminder", {
+        "person": LEI, "plan": FRIDAY, "week": "2026-W48", "facts": WeekFacts(),
+        "submitted": False, **LINKS, "web_url": "https://careops.example.cn/staff/weekly/tok",
+        "link_until": _at(12, 4, 16), "can_mark_away": True}),
     "weekly_nudge": ("weekly_nudge", {"person": LEI, "plan": MOVED, "week": "2026-W40",
                                       "submitted": False, **LINKS}),
     "weekly_report": ("weekly_report", {"report": REPORT, "plan": MOVED,

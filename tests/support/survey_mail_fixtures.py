@@ -6,9 +6,9 @@ from datetime import UTC, date, datetime
 from typing import Any
 
 from careops.rules.survey import choice_labels
-from careops.services.gift_shipments import Shipment
-from careops.services.survey_campaign import ListedCustomer
-from careops.services.survey_summary import AnswerRow, NeedsSummary
+from careops.services.survey.campaign import ListedCustomer
+from careops.services.survey.gift_shipments import Shipment
+from careops.services.survey.summary import AnswerRow, NeedsSummary
 
 _INVITATION = {
     "year": 2026, "next_year": 2027, "customer_name": "华东电力公司", "contact_name": "王经理",
@@ -24,11 +24,12 @@ _RETURNED = [Shipment("G2026-C00017", "王经理", "13912345678", "上海市浦�
 
 
 def _summary(answers: bool) -> NeedsSummary:
-    summary = NeedsSummary(2026, date(2027, 1, 5), members=186, invited=180, reached=181)
+    summary = NeedsSummary(2026, date(2027, 1, 5), members=186, invited=180)
     if not answers:
         return summary
     at = datetime(2026, 12, 9, 2, 30, tzinfo=UTC)
     summary.answered, summary.by_channel = 2, {"web": 1, "letter": 1}
+    summary.answered_invited = 1  # the letter came from a customer never mailed
     summary.needs = {"website": 2, "security": 1}
     summary.budget_by_need = {"website": {"50k_200k": 1, "undecided": 1},
                               "security": {"undecided": 1}}
@@ -61,8 +62,15 @@ SURVEY_CASES: dict[str, tuple[str, dict[str, Any]]] = {
                                           "returned": _RETURNED}),
     "survey_digest": ("survey_digest", {
         "head_name": "韩梅梅", "today": date(2026, 12, 14), "year": 2026, "members": 186,
-        "invited": 180, "answered": 61, "rate": "34%", "by_channel": {"web": 55, "phone": 6},
+        "invited": 180, "answered": 61, "answered_invited": 58, "without_invitation": 3,
+        "rate": "32%", "by_channel": {"web": 55, "phone": 6},
         "returned_gifts": 2, "not_answered": 119, "closes_on": date(2027, 1, 5)}),
+    # nobody mailed yet (no addresses), two answers taken by phone: no rate, not "100% (2/0)"
+    "survey_digest.none_invited": ("survey_digest", {
+        "head_name": "韩梅梅", "today": date(2026, 12, 14), "year": 2026, "members": 4,
+        "invited": 0, "answered": 2, "answered_invited": 0, "without_invitation": 2,
+        "rate": "n/a", "by_channel": {"phone": 2}, "returned_gifts": 0, "not_answered": 0,
+        "closes_on": date(2027, 1, 5)}),
     "needs_summary": ("needs_summary", _needs(True)),
     "needs_summary.no_answers": ("needs_summary", _needs(False)),
 }

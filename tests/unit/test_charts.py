@@ -11,7 +11,7 @@ import pytest
 from careops.charts import BarChart, ChartError, bar_chart_png
 from careops.mail.message import HeaderError, InlineImage, build_message, inline_cid
 from careops.mail.render import RenderedMail
-from careops.settings import ChartSettings
+from careops.process_settings import ChartSettings
 
 FONT = ChartSettings().font_file
 CHART = BarChart("最近8次例会周报提交率", ["9月30日", "10月9日", "11月27日"], [80.0, None, 100.0],

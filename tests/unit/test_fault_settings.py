@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 from pydantic import ValidationError
 
-from careops.settings import FaultSettings, Settings
+from careops.process_settings import FaultSettings
+from careops.settings import Settings
 
 
 def test_department_mailboxes_are_read_per_department(monkeypatch):

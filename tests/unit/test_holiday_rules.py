@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from typer.testing import CliRunner
 
-from careops.calendar import UnknownCalendarYear, WorkCalendar, YearSupplement
+from careops.calendar import UnknownCalendarYear, WorkCalendar, YearSupplement, statutory_days
 from careops.cli.main import app
 from careops.errors import CareopsError
 from careops.rules.holidays import (
@@ -18,6 +18,7 @@ from careops.rules.holidays import (
     period_by_id,
     periods_ending_in,
     periods_starting_in,
+    provisional_supplement,
     readiness_day,
     round_slot,
     round_times,
@@ -96,6 +97,59 @@ def test_a_supplement_year_works_the_same_way() -> None:
                                       at("2027-01-04 00:00"))  # Fri 1 + the weekend
 
 
+def _provisional(cal: WorkCalendar = CAL) -> WorkCalendar:
+    return cal.provisional(lambda year: provisional_supplement(year, statutory_days(year)))
+
+
+def test_an_unpublished_year_is_planned_provisionally_from_statutory_days_and_weekends():
+    # the holidays package knows New Year 2027 on Friday 1 January: with the weekend, 1-3
+    # January; no make-up working day is known, so the window opens on Thursday 31 December
+    statutory = statutory_days(2027)
+    assert statutory[date(2027, 1, 1)] == "元旦"
+    cal = _provisional()
+    assert cal.is_provisional(2027) and not cal.is_provisional(2026)
+    assert not cal.is_published(2027)  # deadlines still wait: only R3 plans provisionally
+    p = period_by_id("2027-new-year", cal, TZ)
+    assert (p.first_day, p.last_day) == (date(2027, 1, 1), date(2027, 1, 3))
+    assert (p.start, p.end) == (at("2026-12-31 18:00"), at("2027-01-04 00:00"))
+    assert p.provisional and p.as_json()["provisional"] is True
+    # National Day 2026 only touches published days: not provisional
+    assert not period_by_id("2026-national-day", cal, TZ).provisional
+    # the watch sees it coming in December instead of nothing
+    assert current_or_next(at("2026-12-28 09:00"), cal, TZ).id == "2027-new-year"
+    assert readiness_day(p, cal, 3) == date(2026, 12, 28)
+
+
+def test_provisional_supplement_is_the_statutory_days_only():
+    sup = provisional_supplement(2027, {date(2027, 1, 1): "元旦", date(2026, 12, 31): "x"})
+    assert sup.days_off == {date(2027, 1, 1)} and sup.workdays == frozenset()
+    assert sup.names == {date(2027, 1, 1): "元旦"}
+
+
+@pytest.mark.parametrize(
+    ("toml", "start", "end"),
+    [
+        # as planned: Friday 1 January and the weekend
+        ('days_off = [2027-01-01]', "2026-12-31 18:00", "2027-01-04 00:00"),
+        # extended: Monday 4 January off too (a make-up Saturday 9 January)
+        ('days_off = [2027-01-01, 2027-01-04]\nworkdays = [2027-01-09]',
+         "2026-12-31 18:00", "2027-01-05 00:00"),
+        # moved earlier: 31 December 2026 off (a neighbouring-year date in the 2027 notice)
+        ('days_off = [2026-12-31, 2027-01-01]', "2026-12-30 18:00", "2027-01-04 00:00"),
+        # shortened: Saturday 2 January made a working day
+        ('days_off = [2027-01-01]\nworkdays = [2027-01-02]', "2026-12-31 18:00",
+         "2027-01-02 00:00"),
+    ],
+)
+def test_the_published_calendar_gives_the_final_window(tmp_path, toml, start, end):
+    from careops.calendar import load_calendar
+
+    (tmp_path / "2027.toml").write_text(toml + '\n[names]\n2027-01-01 = "元旦"\n')
+    cal = _provisional(load_calendar(tmp_path))
+    p = period_by_id("2027-new-year", cal, TZ)
+    assert (p.start, p.end, p.provisional) == (at(start), at(end), False)
+
+
 def test_current_or_next_and_rounds() -> None:
     assert current_or_next(at("2026-12-01 10:00"), CAL, TZ) is None  # 2027 unpublished
     p = current_or_next(at("2026-09-28 10:00"), CAL, TZ)
@@ -127,10 +181,33 @@ def test_preview_json_as_specified() -> None:
     assert [d["start"] for d in data] == sorted(d["start"] for d in data)
 
 
-def test_preview_unpublished_year_exits_non_zero() -> None:
-    result = CliRunner().invoke(app, ["preview", "holiday-windows", "--year", "2027", "--json"])
-    assert result.exit_code == 2
-    assert "2027" in result.output
+def test_preview_of_an_unpublished_year_shows_the_provisional_windows(tmp_path,
+                                                                     monkeypatch) -> None:
+    from careops import bootstrap
+    from careops.settings import get_settings
+
+    monkeypatch.setenv("CAREOPS_CALENDAR_DIR", str(tmp_path))  # no 2027.toml
+    get_settings.cache_clear()
+    bootstrap.reset()
+    try:
+        result = CliRunner().invoke(app, ["preview", "holiday-windows", "--year", "2027",
+                                          "--json"])
+        assert result.exit_code == 0, result.output
+        first = json.loads(result.output)[0]
+        assert (first["id"], first["start"], first["provisional"]) == (
+            "2027-new-year", "2026-12-31T18:00:00+08:00", True)
+        table = CliRunner().invoke(app, ["preview", "holiday-windows", "--year", "2027"],
+                                   env={"COLUMNS": "200"})
+        squeezed = "".join(table.output.split())  # however the console's width folded it
+        assert "PROVISIONAL" in table.output and "2027.tomlismissing" in squeezed
+        (tmp_path / "2027.toml").write_text('days_off = [2027-01-01]\n[names]\n'
+                                            '2027-01-01 = "元旦"\n')
+        published = CliRunner().invoke(app, ["preview", "holiday-windows", "--year", "2027",
+                                             "--json"])
+        assert [p["provisional"] for p in json.loads(published.output)] == [False]
+    finally:
+        get_settings.cache_clear()
+        bootstrap.reset()
 
 
 @pytest.mark.parametrize(

@@ -7,8 +7,8 @@ from datetime import date
 import pytest
 from pydantic import ValidationError
 
-from careops.db.models import Department, StaffRole
-from careops.services.import_rows import (
+from careops.db.models.common import Department, StaffRole
+from careops.services.operations.import_rows import (
     REQUIRED_COLUMNS,
     CustomerRow,
     ProjectRow,

@@ -13,7 +13,7 @@ import re
 import pytest
 
 from careops.mail.render import MailRenderer
-from careops.services.weekly_report import ReportView
+from careops.services.weekly.report import ReportView
 from careops.settings import PROJECT_ROOT
 from tests.support.mail_fixtures import ANALYSIS, CASES, LOCALES
 

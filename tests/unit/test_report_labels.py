@@ -1,6 +1,6 @@
 """Both languages of the R7 report and the web app say everything."""
 
-from careops.services.report_labels import LABELS
+from careops.services.supervision.labels import LABELS
 from careops.web.i18n import pick_locale
 
 

@@ -81,3 +81,8 @@ def test_a_retried_consumer_race_is_not_an_error_but_other_errors_around_it_are(
     # a consumer failing for another reason is still shown
     other = CONSUMER_BUSY.replace("database is locked", "no such table: automation_bucket")
     assert len(service_errors(other)) == 1
+    reloaded = CONSUMER_BUSY.replace(
+        "sqlalchemy.exc.OperationalError: (sqlite3.OperationalError) database is locked",
+        "AssertionError: Trigger._automation has been garbage collected",
+    )
+    assert service_errors(reloaded) == []  # an automation reloaded mid-evaluation: retried

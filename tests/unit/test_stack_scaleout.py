@@ -8,13 +8,14 @@ import yaml
 
 from careops.crash_recovery import run_id_of, should_retry
 from careops.db.faults import masked_url
+from careops.errors import StackError
 from careops.settings import PROJECT_ROOT, Settings
 from careops.stack.automations import (
     HEARTBEAT_SECONDS,
     MISSED_BEATS,
     zombie_automation,
 )
-from careops.stack.config import StackConfig, StackError
+from careops.stack.config import StackConfig
 from careops.stack.prefect_db import prefect_database_url
 from tests.support.factories import crashed_run
 

@@ -10,6 +10,7 @@ import pytest
 import yaml
 from pydantic import ValidationError
 
+from careops.process_settings import SurveySettings
 from careops.rules.survey import (
     Cohort,
     ProjectFacts,
@@ -21,9 +22,9 @@ from careops.rules.survey import (
     month_day,
     next_steps,
 )
-from careops.services.survey_invitations import reminder_round
-from careops.services.survey_links import LinkExpired, LinkInvalid, SurveyLinks
-from careops.settings import PROJECT_ROOT, Settings, SurveySettings
+from careops.services.survey.invitations import reminder_round
+from careops.services.survey.links import LinkExpired, LinkInvalid, SurveyLinks
+from careops.settings import PROJECT_ROOT, Settings
 
 P, S, D, R = (ShipmentStatus.PLANNED, ShipmentStatus.SHIPPED, ShipmentStatus.DELIVERED,
               ShipmentStatus.RETURNED)
@@ -74,8 +75,11 @@ def test_settings_refuse_three_reminders_a_non_december_reminder_and_a_table_wit
         SurveySettings(gifts={"*": {"new": "x"}})
 
 
+KEY = "unit-test-key-of-the-survey-links-7e3a"
+
+
 def test_links_are_personal_signed_and_expire(monkeypatch):
-    links = SurveyLinks("secret", "http://127.0.0.1:8400/", valid_days=30)
+    links = SurveyLinks(KEY, "http://127.0.0.1:8400/", valid_days=30)
     url = links.url(42, "Li@Example.cn")
     assert url.startswith("http://127.0.0.1:8400/survey/")
     token = url.rsplit("/", 1)[1]
@@ -84,7 +88,7 @@ def test_links_are_personal_signed_and_expire(monkeypatch):
     with pytest.raises(LinkInvalid):
         links.read(token[:-2] + ("AA" if not token.endswith("AA") else "BB"))  # altered
     with pytest.raises(LinkInvalid):
-        SurveyLinks("another", "http://x", 30).read(token)  # forged with another key
+        SurveyLinks(KEY + "-another", "http://x", 30).read(token)  # forged with another key
     with pytest.raises(LinkInvalid):
         links.read("not-a-token")
     now = time.time()

@@ -1,0 +1,1 @@
+"""R1 callbacks: planning, call lists, outcomes, months."""

@@ -1,0 +1,1 @@
+"""R6 customer cases: steps, notices, deadlines, pending years, queries, archive."""

@@ -1,0 +1,1 @@
+"""R5 faults: steps, recipients, notices, timers, the watch sweep, queries."""

@@ -1,0 +1,1 @@
+"""Operations: imports, outbox admin and delivery, the doctor's notices."""

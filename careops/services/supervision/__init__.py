@@ -1,0 +1,1 @@
+"""R7 monthly supervision report: figures, labels, holiday availability."""

@@ -1,0 +1,217 @@
+"""R2 answers: what the survey page shows, saving the customer's answer, staff entry.
+
+An answer is one row per campaign member, saved again (revision + 1) each time the customer
+edits it, until the end of the survey's closing day (local); after that the page is closed and
+saving raises `SurveyClosed`. Staff enter answers taken by phone or letter (`enter_answer`),
+marked with their channel and who entered them; they may do so after the close too (a letter
+that arrives late), and such an answer is in the summary if it is entered before it is made.
+Every text is length-limited and stripped of control characters here, whatever the caller.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from dataclasses import dataclass, field
+from datetime import date, datetime
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from sqlalchemy import select
+from sqlalchemy.orm import joinedload
+
+from careops.db.models.common import Customer
+from careops.db.models.survey import AnswerChannel, CampaignMember, SurveyAnswer
+from careops.db.uow import UnitOfWork
+from careops.errors import CareopsError, NotFound
+from careops.rules.survey import BUDGETS, CONTACTS, MAX_COMMENTS, MAX_TEXT, NEEDS, TIMINGS
+from careops.services.survey.campaign import get_campaign
+from careops.services.survey.invitations import member_projects
+
+
+class SurveyClosed(CareopsError):
+    """The survey has closed: answers can no longer be changed from the link."""
+
+
+class AnswerInput(BaseModel):
+    """The needs plan: categories (several), budget, timing, contact preference, comments."""
+
+    model_config = ConfigDict(str_strip_whitespace=True)
+
+    needs: list[str] = Field(default_factory=list)
+    needs_other: str = Field(default="", max_length=MAX_TEXT)
+    budget: str | None = None
+    timing: str | None = None
+    contact_preference: str | None = None
+    comments: str = Field(default="", max_length=MAX_COMMENTS)
+
+    @field_validator("needs")
+    @classmethod
+    def _needs(cls, codes: list[str]) -> list[str]:
+        unknown = [c for c in codes if c not in NEEDS]
+        if unknown:
+            raise ValueError(f"unknown need(s) {', '.join(unknown)}: one of {', '.join(NEEDS)}")
+        return [c for c in NEEDS if c in codes]  # the page's order, each once
+
+    @field_validator("budget", "timing", "contact_preference", mode="before")
+    @classmethod
+    def _blank(cls, value: object) -> object:
+        return None if value in ("", None) else value
+
+    @field_validator("budget")
+    @classmethod
+    def _budget(cls, code: str | None) -> str | None:
+        return _one_of(code, BUDGETS, "budget")
+
+    @field_validator("timing")
+    @classmethod
+    def _timing(cls, code: str | None) -> str | None:
+        return _one_of(code, TIMINGS, "timing")
+
+    @field_validator("contact_preference")
+    @classmethod
+    def _contact(cls, code: str | None) -> str | None:
+        return _one_of(code, CONTACTS, "contact_preference")
+
+    @field_validator("needs_other")
+    @classmethod
+    def _one_line(cls, text: str) -> str:
+        return " ".join(_clean(text, keep_newlines=True).split())
+
+    @field_validator("comments")
+    @classmethod
+    def _lines(cls, text: str) -> str:
+        return _clean(text, keep_newlines=True)
+
+
+def _one_of(code: str | None, choices: dict, name: str) -> str | None:
+    if code is not None and code not in choices:
+        raise ValueError(f"{name} {code!r} is not one of {', '.join(choices)}")
+    return code
+
+
+def _clean(text: str, *, keep_newlines: bool = False) -> str:
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    return "".join(c for c in text if (keep_newlines and c == "\n")
+                   or unicodedata.category(c) not in ("Cc", "Cf", "Zl", "Zp")).strip()
+
+
+def parse_answer(data: dict) -> AnswerInput:
+    """Validate `data`; a CareopsError naming every bad field."""
+    try:
+        return AnswerInput.model_validate(data)
+    except ValidationError as exc:
+        reasons = "; ".join(f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}"
+                            for e in exc.errors())
+        raise CareopsError(f"invalid answer: {reasons}") from None
+
+
+@dataclass
+class SurveyView:
+    member_id: int
+    year: int
+    customer_name: str
+    contact_name: str
+    locale: str
+    projects: list[str]
+    closes_on: date
+    closed: bool
+    answer: AnswerInput | None
+    channel: str | None = None
+    revision: int = 0
+    updated_at: datetime | None = None
+    extra: dict = field(default_factory=dict)
+    contact_email: str | None = None  # where the link was mailed: a token must name it
+
+
+# the member's customer, campaign and answer in the member's own query (one, not four)
+_VIEW_LOADS = (joinedload(CampaignMember.customer), joinedload(CampaignMember.campaign),
+               joinedload(CampaignMember.answer))
+
+
+def survey_view(uow: UnitOfWork, member_id: int, today: date) -> SurveyView:
+    with uow:
+        member = uow.session.get(CampaignMember, member_id, options=_VIEW_LOADS)
+        if member is None:
+            raise NotFound(f"no survey member {member_id}")
+        customer = member.customer
+        campaign = member.campaign
+        answer = member.answer
+        return SurveyView(
+            member_id=member.id, year=campaign.year, customer_name=customer.name,
+            contact_name=customer.contact_name, locale=customer.locale,
+            projects=member_projects(uow.session, [customer.id], campaign.built_on).get(
+                customer.id, []),
+            closes_on=campaign.closes_on, closed=today > campaign.closes_on,
+            answer=_as_input(answer) if answer else None,
+            channel=str(answer.channel) if answer else None,
+            revision=answer.revision if answer else 0,
+            updated_at=answer.updated_at if answer else None,
+            contact_email=customer.contact_email,
+        )
+
+
+def save_answer(
+    uow: UnitOfWork, member_id: int, data: AnswerInput, today: date, now: datetime
+) -> int:
+    """The customer's answer from the page; returns the revision. SurveyClosed after the close."""
+    with uow:
+        member = uow.session.get(CampaignMember, member_id)
+        if member is None:
+            raise NotFound(f"no survey member {member_id}")
+        if today > member.campaign.closes_on:
+            raise SurveyClosed(f"the {member.campaign.year} survey closed on "
+                               f"{member.campaign.closes_on}")
+        revision = _store(uow, member, data, AnswerChannel.WEB, None, now)
+        uow.commit()
+    return revision
+
+
+def enter_answer(
+    uow: UnitOfWork, year: int, customer_code: str, data: AnswerInput, channel: AnswerChannel,
+    entered_by: str, now: datetime,
+) -> int:
+    """Staff enter an answer taken by phone or letter; returns the revision."""
+    if channel == AnswerChannel.WEB:
+        raise CareopsError("staff enter answers taken by phone or letter (channel phone|letter)")
+    entered_by = " ".join(_clean(entered_by).split())[:100]
+    if not entered_by:
+        raise CareopsError("say who entered the answer (--by NAME)")
+    with uow:
+        campaign = get_campaign(uow.session, year)
+        member = uow.session.scalar(
+            select(CampaignMember).join(Customer, Customer.id == CampaignMember.customer_id)
+            .where(CampaignMember.campaign_id == campaign.id, Customer.code == customer_code)
+        )
+        if member is None:
+            raise NotFound(f"customer {customer_code!r} is not in the {year} campaign")
+        revision = _store(uow, member, data, channel, entered_by, now)
+        uow.commit()
+    return revision
+
+
+def _store(uow: UnitOfWork, member: CampaignMember, data: AnswerInput, channel: AnswerChannel,
+           entered_by: str | None, now: datetime) -> int:
+    uow.lock(f"survey-answer:{member.id}")
+    answer = uow.session.scalar(
+        select(SurveyAnswer).where(SurveyAnswer.member_id == member.id).with_for_update()
+    )
+    values = {"needs": ",".join(data.needs), "needs_other": data.needs_other,
+              "budget": data.budget, "timing": data.timing,
+              "contact_preference": data.contact_preference, "comments": data.comments,
+              "channel": channel, "entered_by": entered_by, "updated_at": now}
+    if answer is None:
+        answer = SurveyAnswer(member_id=member.id, revision=1, created_at=now, **values)
+        uow.session.add(answer)
+    else:
+        for name, value in values.items():
+            setattr(answer, name, value)
+        answer.revision += 1
+    uow.session.flush()
+    return answer.revision
+
+
+def _as_input(answer: SurveyAnswer) -> AnswerInput:
+    return AnswerInput(
+        needs=[c for c in answer.needs.split(",") if c], needs_other=answer.needs_other,
+        budget=answer.budget, timing=answer.timing,
+        contact_preference=answer.contact_preference, comments=answer.comments,
+    )

@@ -1,0 +1,1 @@
+"""R4 weekly report: the meeting, submissions, steps, report, facts."""

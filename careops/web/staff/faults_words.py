@@ -1,0 +1,100 @@
+"""The R5 fault page's words, zh_CN first and en (careops.web.staff.faults; a test checks both
+have every key). Common words (links, CSRF, "too long") are in careops.web.staff.words."""
+
+from __future__ import annotations
+
+WORDS: dict[str, dict[str, str]] = {
+    "zh_CN": {
+        "title_file": "故障备案",
+        "title_resolve": "登记故障结束",
+        "title_analysis": "故障分析报告",
+        "intro_file": "请核对故障情况后备案。备案后故障将报送高层领导，备案催办随即停止。",
+        "intro_resolve": "故障结束后，请登记结束时间和处理结果。"
+        "随后将请技术服务部主管安排编写故障分析报告。",
+        "intro_analysis": "请填写故障分析报告。提交后报告将发送给客户和业务部，故障随即关闭。",
+        "fault": "故障", "project": "项目", "customer": "客户", "occurred_at": "发生时间",
+        "place": "地点", "symptoms": "现象", "handling_plan": "处理方案", "reporter": "报告人",
+        "ended": "结束时间", "resolution_shown": "处理结果", "due": "报告期限",
+        "due_pending": "待定（工作日历尚未发布）",
+        "severity_major": "重大故障", "severity_minor": "一般故障",
+        "state_reported": "已报告", "state_filed": "已备案", "state_escalated": "已报送领导",
+        "state_resolved": "已结束", "state_analysed": "已分析", "state_closed": "已关闭",
+        "comment": "备案意见（选填，最多 {limit} 字）",
+        "ended_at": "故障结束时间",
+        "comment_short": "备案意见", "unfiled_short": "未备案原因",
+        "resolution": "处理结果（必填，最多 {limit} 字）",
+        "unfiled_reason": "未备案原因（该重大故障尚未备案，必填，最多 {limit} 字）",
+        "impact": "影响范围", "handling": "处理过程", "root_cause": "根本原因",
+        "corrective_actions": "纠正措施", "preventive_actions": "预防措施",
+        "field_limit": "（必填，最多 {limit} 字）",
+        "submit_file": "备案", "submit_resolve": "登记结束", "submit_analysis": "提交报告",
+        "err_required": "请填写“{field}”。",
+        "err_when": "请按“年-月-日 时:分”填写故障结束时间。",
+        "err_future": "故障结束时间不能晚于现在（{now}）。",
+        "err_before": "故障结束时间不能早于故障发生时间（{at}）。",
+        "done_file_title": "故障已备案",
+        "done_file_body": "故障 #{id} 已经备案，无需再次操作。",
+        "done_resolve_title": "故障已结束",
+        "done_resolve_body": "故障 #{id} 的结束已经登记，无需再次操作。",
+        "done_analysis_title": "报告已提交",
+        "done_analysis_body": "故障 #{id} 的分析报告已经提交或故障尚未结束，当前无需操作。",
+        "saved_file_title": "已备案",
+        "saved_file_body": "故障 #{id} 已备案并报送高层领导。",
+        "saved_resolve_title": "已登记",
+        "saved_resolve_body": "故障 #{id} 已登记于 {ended} 结束，"
+        "已请技术服务部主管安排编写分析报告。",
+        "saved_analysis_title": "报告已提交",
+        "saved_analysis_body": "故障 #{id} 的分析报告已发送给客户和业务部，故障已关闭。",
+    },
+    "en": {
+        "title_file": "File the fault",
+        "title_resolve": "Record the end of the fault",
+        "title_analysis": "Fault analysis report",
+        "intro_file": "Check the facts and file the fault: it then goes to senior leadership "
+        "and the filing reminders stop.",
+        "intro_resolve": "Once the fault has ended, record when and how. The TS supervisor is "
+        "then asked for the fault analysis report.",
+        "intro_analysis": "Write the fault analysis report. It is sent to the customer and to "
+        "BIZ, and the fault is closed.",
+        "fault": "Fault", "project": "Project", "customer": "Customer",
+        "occurred_at": "Occurred at", "place": "Place", "symptoms": "Symptoms",
+        "handling_plan": "Handling plan", "reporter": "Reported by", "ended": "Ended at",
+        "resolution_shown": "Resolution", "due": "Report due",
+        "due_pending": "to follow (the working-day calendar is not published yet)",
+        "severity_major": "major fault", "severity_minor": "minor fault",
+        "state_reported": "reported", "state_filed": "filed",
+        "state_escalated": "passed to leadership", "state_resolved": "ended",
+        "state_analysed": "analysed", "state_closed": "closed",
+        "comment": "Filing comment (optional, at most {limit} characters)",
+        "ended_at": "When the fault ended",
+        "comment_short": "The filing comment", "unfiled_short": "Why it was not filed",
+        "resolution": "How it was ended (required, at most {limit} characters)",
+        "unfiled_reason": "Why it was not filed (this major fault is not filed yet; required, "
+        "at most {limit} characters)",
+        "impact": "Impact", "handling": "Handling", "root_cause": "Root cause",
+        "corrective_actions": "Corrective actions", "preventive_actions": "Preventive actions",
+        "field_limit": " (required, at most {limit} characters)",
+        "submit_file": "File", "submit_resolve": "Record the end",
+        "submit_analysis": "Submit the report",
+        "err_required": "Please fill in \"{field}\".",
+        "err_when": "Please give the end of the fault as date and time.",
+        "err_future": "The end of the fault cannot be later than now ({now}).",
+        "err_before": "The end of the fault cannot be before it occurred ({at}).",
+        "done_file_title": "The fault is filed",
+        "done_file_body": "Fault #{id} is filed already: nothing more to do here.",
+        "done_resolve_title": "The fault has ended",
+        "done_resolve_body": "The end of fault #{id} is recorded already: nothing more to do "
+        "here.",
+        "done_analysis_title": "Nothing to submit",
+        "done_analysis_body": "The analysis of fault #{id} was submitted already, or the fault "
+        "has not ended: nothing to do here now.",
+        "saved_file_title": "Filed",
+        "saved_file_body": "Fault #{id} is filed and passed to senior leadership.",
+        "saved_resolve_title": "Recorded",
+        "saved_resolve_body": "Fault #{id} is recorded as ended at {ended}; the TS supervisor "
+        "is asked for the analysis report.",
+        "saved_analysis_title": "Report submitted",
+        "saved_analysis_body": "The analysis report of fault #{id} was sent to the customer "
+        "and to BIZ; the fault is closed.",
+    },
+}
