@@ -24,7 +24,7 @@ from careops.months import Month
 from careops.services.callbacks.planning import plan_and_notify
 from careops.stack.processes import free_port
 from careops.web.app import create_app
-from tests.support.browser import serve
+from tests.support.browser import serve, wait_for_text
 from tests.support.factories import World
 from tests.support.waiting import wait_until
 
@@ -45,11 +45,6 @@ def site(sqlite_settings, monkeypatch):
         yield url, get_settings()
 
 
-def _wait_text(browser, css: str, text: str) -> None:
-    wait_until(lambda: text in browser.find_element(By.CSS_SELECTOR, css).text,
-               f"{css} to read {text!r}", detail=lambda: browser.page_source[:2000])
-
-
 def test_a_cs_person_records_calls_from_the_mailed_link(site, browser, smtp, tmp_path):
     url, settings = site
     w = World(UnitOfWork())
@@ -67,7 +62,7 @@ def test_a_cs_person_records_calls_from_the_mailed_link(site, browser, smtp, tmp
         ids = {c.project.code: c.id for c in uow.session.scalars(select(Callback))}
 
     browser.get(link)
-    _wait_text(browser, "#progress", "已完成 0 / 2")
+    wait_for_text(browser, "#progress", "已完成 0 / 2")
     assert browser.title != "pwned" and "onerror" in browser.find_element(
         By.CSS_SELECTOR, f"#c{ids['A']} h2").text  # the customer's name is text, never markup
     assert browser.execute_script(
@@ -78,9 +73,9 @@ def test_a_cs_person_records_calls_from_the_mailed_link(site, browser, smtp, tmp
     browser.find_element(By.CSS_SELECTOR, f"{row} input[value=not_reached]").click()
     browser.find_element(By.CSS_SELECTOR, f"{row} textarea[name=notes]").send_keys("无人接听")
     browser.find_element(By.CSS_SELECTOR, f"{row} button[type=submit]").click()
-    _wait_text(browser, row, "已保存")
+    wait_for_text(browser, row, "已保存")
     assert "无人接听" in browser.find_element(By.CSS_SELECTOR, row).text
-    _wait_text(browser, "#progress", "已完成 0 / 2")  # not reached: still to call
+    wait_for_text(browser, "#progress", "已完成 0 / 2")  # not reached: still to call
 
     row = f"#c{ids['A']}"
     browser.find_element(By.CSS_SELECTOR, f"{row} input[value=reached]").click()
@@ -90,7 +85,7 @@ def test_a_cs_person_records_calls_from_the_mailed_link(site, browser, smtp, tmp
     browser.find_element(By.CSS_SELECTOR, f"{row} input[name=complaint]").click()
     smtp.clear()
     browser.find_element(By.CSS_SELECTOR, f"{row} button[type=submit]").click()
-    _wait_text(browser, "#progress", "已完成 1 / 2")
+    wait_for_text(browser, "#progress", "已完成 1 / 2")
     assert "已建立投诉案件" in browser.find_element(By.CSS_SELECTOR, row).text
     assert not browser.find_elements(By.CSS_SELECTOR, f"{row} form")  # final: no more form
 
@@ -110,4 +105,4 @@ def test_a_cs_person_records_calls_from_the_mailed_link(site, browser, smtp, tmp
     assert "&lt;b&gt;急&lt;/b&gt;" in opened.html()
 
     browser.find_element(By.LINK_TEXT, "English").click()
-    _wait_text(browser, "#progress", "1 / 2 done")
+    wait_for_text(browser, "#progress", "1 / 2 done")

@@ -71,3 +71,16 @@ def wait_for_heading(browser, text: str, timeout: float = 120) -> None:
     WebDriverWait(browser, timeout, ignored_exceptions=(WebDriverException,)).until(
         lambda d: d.find_element(By.TAG_NAME, "h1").text == text, f"no page titled {text!r}"
     )
+
+
+def wait_for_text(browser, css: str, text: str, timeout: float = 120) -> None:
+    """Wait until the element at `css` contains `text`; like `wait_for_heading`, an element of
+    the page being replaced may go stale or be missing while it is read."""
+    from selenium.common.exceptions import WebDriverException
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    WebDriverWait(browser, timeout, ignored_exceptions=(WebDriverException,)).until(
+        lambda d: text in d.find_element(By.CSS_SELECTOR, css).text,
+        f"{css} never read {text!r}: {browser.page_source[:1000]}",
+    )
