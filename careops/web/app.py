@@ -9,6 +9,7 @@ inputs are length-limited. Answer state lives in the database, so a link works o
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
 from contextlib import asynccontextmanager
 from datetime import datetime
@@ -109,8 +110,14 @@ def create_app(
     protector = csrf.Csrf(web_secret_key(settings))  # SecretProblem: no usable key
     case_env = env or CaseEnv.from_settings(settings)
 
+    # SQLite: the app's writers (a survey answer, a staff action) take turns in the process
+    # before they meet at the database's one write lock (UnitOfWork's `serial`)
+    sqlite = (engine.dialect.name if engine is not None
+              else settings.database_url.split(":", 1)[0].split("+", 1)[0]) == "sqlite"
+    serial = threading.RLock() if sqlite else None
+
     def uow() -> UnitOfWork:
-        return UnitOfWork(engine or get_engine(settings.database_url))
+        return UnitOfWork(engine or get_engine(settings.database_url), serial=serial)
 
     def read_uow() -> UnitOfWork:  # a page view: no write lock (UnitOfWork.reading)
         return UnitOfWork.reading(engine or get_engine(settings.database_url))
@@ -207,7 +214,7 @@ def create_app(
     app.include_router(survey_router(settings, uow, read_uow, clock, protector, page,
                                      survey_links(settings)))
     staff = StaffPages(settings, lambda: engine or get_engine(settings.database_url), clock,
-                       protector, page, staff_links(settings))
+                       protector, page, staff_links(settings), serial)
     for router in staff_routers(staff):
         app.include_router(router)
     return app

@@ -10,6 +10,7 @@ same transaction.
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -85,8 +86,9 @@ class AuditedUnitOfWork(UnitOfWork):
     """A unit of work whose first commit also records one staff action (then plain)."""
 
     def __init__(self, engine: Engine | None, *, staff_id: int, action: str, subject: str,
-                 now: datetime, via: str = "link", detail: str | None = None) -> None:
-        super().__init__(engine)
+                 now: datetime, via: str = "link", detail: str | None = None,
+                 serial: threading.RLock | None = None) -> None:
+        super().__init__(engine, serial=serial)
         self._row: dict | None = {"staff_id": staff_id, "action": action,
                                   "subject": subject, "via": via, "at": now, "detail": detail}
         self.recorded = False

@@ -11,6 +11,7 @@ to the ordinary service function: its commit also records who did what, when, "v
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
@@ -45,16 +46,18 @@ class StaffContext:
 class StaffPages:
     def __init__(self, settings: Settings, engine: Callable[[], Engine],
                  clock: Callable[[], datetime], protector: csrf.Csrf,
-                 page: Callable[..., HTMLResponse], links: StaffLinks) -> None:
+                 page: Callable[..., HTMLResponse], links: StaffLinks,
+                 serial: threading.RLock | None = None) -> None:
         self.settings = settings
         self.engine = engine
         self.clock = clock
         self.protector = protector
         self.page = page
         self.links = links
+        self.serial = serial  # the app's writers take turns (UnitOfWork's `serial`)
 
     def uow(self) -> UnitOfWork:
-        return UnitOfWork(self.engine())
+        return UnitOfWork(self.engine(), serial=self.serial)
 
     def read_uow(self) -> UnitOfWork:
         """For what a page only reads: no write lock on SQLite (UnitOfWork.reading)."""
@@ -103,7 +106,8 @@ class StaffPages:
     def audited(self, ctx: StaffContext, action: str, subject: str,
                 detail: str | None = None) -> AuditedUnitOfWork:
         return AuditedUnitOfWork(self.engine(), staff_id=ctx.person.id, action=action,
-                                 subject=subject, now=self.clock(), detail=detail)
+                                 subject=subject, now=self.clock(), detail=detail,
+                                 serial=self.serial)
 
     def deliver(self) -> None:
         """Send the mail the action queued now (the relay would, a little later)."""
