@@ -2,7 +2,10 @@
 
 The reminder's link opens the submit-weekly-report run form of this very server; a run of that
 deployment (the UI's form) stores the report; weekly-compile mails it with the chart to the
-catcher. Takes ~60 s.
+catcher. Then this week's reminder (the real date: the stack's clock) carries the TS person's
+personal link to the stack's web app, followed in headless Chromium in both languages: the
+report submitted there is in the database ("via link"), in the compile run's mail and in the
+run history. Takes ~60-120 s.
 """
 
 from __future__ import annotations
@@ -10,18 +13,24 @@ from __future__ import annotations
 import asyncio
 import email
 import email.policy
+import re
 import time
+from datetime import datetime
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import select
 
 from careops.db.engine import get_engine
 from careops.db.migrate import upgrade
+from careops.db.models.staff_actions import StaffAction
 from careops.db.models.weekly import WeeklySubmission
 from careops.db.uow import UnitOfWork
+from careops.settings import PROJECT_ROOT
 from tasks.weekly import schedule_steps
 from tests.integration.weekly_world import build_world
+from tests.support.browser import wait_for_heading, wait_for_text
 from tests.support.stack import client_auth, running_stack
 
 pytestmark = [
@@ -66,11 +75,34 @@ def _mails(mail_dir: Path) -> list[email.message.EmailMessage]:
             for p in sorted(mail_dir.glob("*.eml"))]
 
 
-def test_weekly_report_through_the_stack(tmp_path: Path) -> None:
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+SITUATION = "本周巡检 5 个站点 <script>document.title='pwned'</script>"
+
+
+def _calendar_dir(tmp_path: Path) -> Path:
+    """The project's calendar files, plus an empty one (weekends only) for this year and the
+    next where neither the holidays package nor config/calendar publishes them: the stack runs
+    on the real date, and this week's meeting must be plannable on any date."""
+    from careops.calendar import load_calendar
+
+    folder = tmp_path / "calendar"
+    folder.mkdir()
+    for path in (PROJECT_ROOT / "config" / "calendar").glob("*.toml"):
+        (folder / path.name).write_bytes(path.read_bytes())
+    calendar = load_calendar(folder)
+    year = datetime.now(SHANGHAI).year
+    for y in (year - 1, year, year + 1):
+        if not calendar.is_published(y):
+            (folder / f"{y}.toml").write_text("days_off = []\nworkdays = []\n", encoding="utf-8")
+    return folder
+
+
+def test_weekly_report_through_the_stack(tmp_path: Path, browser) -> None:
     url = f"sqlite:///{tmp_path / 'careops.db'}"  # the database running_stack() gives the stack
     upgrade(url)
     build_world(UnitOfWork(get_engine(url)))
-    with running_stack(tmp_path, "--no-demo") as stack:
+    calendar = {"CAREOPS_CALENDAR_DIR": str(_calendar_dir(tmp_path))}
+    with running_stack(tmp_path, "--no-demo", env=calendar) as stack:
         assert stack.database_url == url
         api, w40 = stack.api_url, {"params": {"week": "2026-W40"}}
         state, _msg, _id = asyncio.run(_run(api, "weekly-reminder", w40))
@@ -101,7 +133,59 @@ def test_weekly_report_through_the_stack(tmp_path: Path) -> None:
         starts = asyncio.run(_expected_starts(api, first))
         assert starts == {"weekly-nudge": "2026-12-11T05:00:00+00:00",
                           "weekly-compile": "2026-12-11T06:00:00+00:00"}
+
+        _this_week_by_personal_link(stack, url, browser)
     assert "Traceback" not in stack.output
+
+
+def _this_week_by_personal_link(stack, url: str, browser) -> None:
+    """R4's staff page through the stack, in Chromium: this week's reminder to TS001 links to
+    the stack's web app; the report submitted there is stored via link, and the compile run of
+    the week mails it."""
+    year, number, _day = datetime.now(SHANGHAI).isocalendar()
+    week = f"{year}-W{number:02d}"
+    api, params = stack.api_url, {"params": {"week": week}}
+    earlier = {m["Message-ID"] for m in _mails(stack.mail_dir)}
+    state, _msg, _id = asyncio.run(_run(api, "weekly-reminder", params))
+    assert state == "COMPLETED", stack.output
+    reminder = _wait_for_mail(stack.mail_dir, lambda m: m["Message-ID"] not in earlier
+                              and m["To"] == "ts001@careops.test")
+    link = _week_link(reminder)
+    assert link.startswith(f"http://127.0.0.1:{stack.web_port}/"), link
+
+    browser.get(link)
+    wait_for_heading(browser, f"{week} 周报")
+    assert browser.execute_script(
+        "return document.documentElement.scrollWidth <= window.innerWidth")  # a phone's width
+    situation = browser.find_element("id", "situation")
+    situation.clear()
+    situation.send_keys(SITUATION)
+    browser.find_element("id", "feedback").send_keys("客户希望增加一次培训")
+    browser.find_element("id", "submit-report").click()
+    wait_for_text(browser, "#saved", "已保存第 1 版")
+    assert browser.title != "pwned"
+    browser.find_element("link text", "English").click()
+    wait_for_heading(browser, f"Weekly report {week}")
+    assert browser.find_element("id", "situation").get_attribute("value") == SITUATION
+
+    with UnitOfWork(get_engine(url)) as uow:
+        submission = uow.session.scalars(
+            select(WeeklySubmission).where(WeeklySubmission.situation == SITUATION)).one()
+        assert submission.channel == "web"
+        assert ("weekly.submit", "link") in {
+            (a.action, a.via) for a in uow.session.scalars(select(StaffAction))}
+    state, _msg, _id = asyncio.run(_run(api, "weekly-compile", params))
+    assert state == "COMPLETED", stack.output  # the run history: the week's compile
+    report = _wait_for_mail(stack.mail_dir, lambda m: "周报汇总" in str(m["Subject"])
+                            and "本周巡检 5 个站点" in m.get_body(
+                                preferencelist=("plain",)).get_content())
+    assert "&lt;script&gt;" in report.get_body(preferencelist=("html",)).get_content()
+
+
+def _week_link(message: email.message.EmailMessage) -> str:
+    found = re.search(r"(http://[^\s()\[\]]+/staff/weekly/[\w.\-]+)",
+                      message.get_body(preferencelist=("plain",)).get_content())
+    return found.group(1) if found else ""
 
 
 def _wait_for_mail(mail_dir: Path, wanted) -> email.message.EmailMessage:
