@@ -71,16 +71,19 @@ async def _run_deployment(api_url: str, name: str, auth: str) -> tuple[str, list
         return (run.state.type.value if run.state else "NONE"), schedules
 
 
-def _call_list_link_records_a_call(tmp_path: Path, web_port: int, log: Path) -> None:
-    """The R1 staff page through the stack: the call list mail in the catcher carries a CS
-    person's link to the stack's web app; a call recorded there (a complaint) is in the
-    database with its "via link" record, and the next mail (the case's, to the caller) follows."""
+def _call_list_link_records_a_call(tmp_path: Path, web_port: int, log: Path, browser) -> None:
+    """The R1 staff page through the stack, in Chromium: the call list mail in the catcher
+    carries a CS person's link to the stack's web app; a call recorded there (a complaint) is in
+    the database with its "via link" record, the page reads the same in English, and the next
+    mail (the case's, to the caller) follows."""
     import email
     import email.policy
-    import http.cookiejar
     import sqlite3
-    import urllib.parse
-    import urllib.request
+
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.ui import Select
+
+    from tests.support.browser import wait_for_text
 
     link = None
     for eml in sorted((tmp_path / "mail").glob("*.eml")):
@@ -91,19 +94,17 @@ def _call_list_link_records_a_call(tmp_path: Path, web_port: int, log: Path) -> 
             link, caller = found.group(1), str(msg["To"])
             break
     assert link and link.startswith(f"http://127.0.0.1:{web_port}/"), log.read_text()
-    browser = urllib.request.build_opener(
-        urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar()))
     cases_before = _case_mails(tmp_path, caller)
-    page = browser.open(link, timeout=60).read().decode()
-    assert "我的回访" in page and "已完成 0 / " in page
-    callback_id = re.search(r'action="/staff/calls/[^/"]+/(\d+)"', page).group(1)
-    form = {name: re.search(rf'name="{name}" value="([^"]+)"', page).group(1)
-            for name in ("csrf_token", "form_id")}
-    form |= {"outcome": "reached", "satisfaction": "3", "issues": "月报导出慢",
-             "complaint": "1"}
-    posted = browser.open(f"{link}/{callback_id}", urllib.parse.urlencode(form).encode(),
-                          timeout=120)  # answered by a 303 to the list, which urllib follows
-    assert "已完成 1 / " in posted.read().decode()
+    browser.get(link)
+    wait_for_text(browser, "#progress", "已完成 0 / ")
+    callback_id = re.search(r'action="/staff/calls/[^/"]+/(\d+)"', browser.page_source).group(1)
+    row = f"#c{callback_id}"
+    browser.find_element(By.CSS_SELECTOR, f"{row} input[value=reached]").click()
+    Select(browser.find_element(By.CSS_SELECTOR, f"{row} select")).select_by_value("3")
+    browser.find_element(By.CSS_SELECTOR, f"{row} textarea[name=issues]").send_keys("月报导出慢")
+    browser.find_element(By.CSS_SELECTOR, f"{row} input[name=complaint]").click()
+    browser.find_element(By.CSS_SELECTOR, f"{row} button[type=submit]").click()
+    wait_for_text(browser, "#progress", "已完成 1 / ")
     db = sqlite3.connect(tmp_path / "careops.db")
     try:
         assert db.execute("select outcome, satisfaction from callback where id = ?",
@@ -112,22 +113,26 @@ def _call_list_link_records_a_call(tmp_path: Path, web_port: int, log: Path) -> 
             "select action, via from staff_action").fetchall()
     finally:
         db.close()
-    english = browser.open(f"{link}?lang=en", timeout=60).read().decode()
-    assert "My callbacks" in english and "1 / " in english
+    browser.find_element(By.LINK_TEXT, "English").click()
+    wait_for_text(browser, "#progress", "1 / ")
+    assert "My callbacks" in browser.page_source
     wait_until(lambda: _case_mails(tmp_path, caller) > cases_before,
                "the complaint case's mail to the caller",
                detail=lambda: (tmp_path / "mail" / "index.txt").read_text())
 
 
-def _case_page_takes_a_note(tmp_path: Path, case_id: str, web_port: int, log: Path) -> None:
-    """The R6 owner's page through the stack: the intake mail in the catcher carries the owner's
-    link; a note added there is in the case's history with its "via link" record."""
+def _case_page_takes_a_note(tmp_path: Path, case_id: str, web_port: int, log: Path,
+                           browser) -> None:
+    """The R6 owner's page through the stack, in Chromium: the intake mail in the catcher
+    carries the owner's link; a note added there is in the case's history with its "via link"
+    record."""
     import email
     import email.policy
-    import http.cookiejar
     import sqlite3
-    import urllib.parse
-    import urllib.request
+
+    from selenium.webdriver.common.by import By
+
+    from tests.support.browser import wait_for_text
 
     def link() -> str | None:
         for eml in (tmp_path / "mail").glob("*.eml"):
@@ -141,14 +146,11 @@ def _case_page_takes_a_note(tmp_path: Path, case_id: str, web_port: int, log: Pa
     url = wait_until(link, f"the intake mail of case {case_id} with its owner's link",
                      detail=lambda: log.read_text()[-3000:])
     assert url.startswith(f"http://127.0.0.1:{web_port}/")
-    browser = urllib.request.build_opener(
-        urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar()))
-    page = browser.open(url, timeout=60).read().decode()
-    assert "页面打不开" in page
-    token = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
-    form = urllib.parse.urlencode({"csrf_token": token, "text": "已远程排查 <b>DNS</b>"})
-    after = browser.open(f"{url.split('?')[0]}/note", form.encode(), timeout=120).read().decode()
-    assert "已远程排查 &lt;b&gt;DNS&lt;/b&gt;" in after
+    browser.get(url.replace("&amp;", "&"))
+    wait_for_text(browser, "#text", "页面打不开")
+    browser.find_element(By.ID, "note").send_keys("已远程排查 <b>DNS</b>")
+    browser.find_element(By.CSS_SELECTOR, "#form-note button[type=submit]").click()
+    wait_for_text(browser, "#notes", "已远程排查 <b>DNS</b>")  # shown as text, never markup
     db = sqlite3.connect(tmp_path / "careops.db")
     try:
         assert db.execute("select action, via from staff_action where subject = ?",
@@ -157,16 +159,18 @@ def _case_page_takes_a_note(tmp_path: Path, case_id: str, web_port: int, log: Pa
         db.close()
 
 
-def _fault_end_recorded_by_link(tmp_path: Path, careops, web_port: int, log: Path) -> None:
-    """The R5 page through the stack: a fault reported from the CLI; the notice in the catcher
-    carries the TS contact's link to record its end; recorded there, the fault is resolved (with
-    its "via link" record) and the next mail, the analysis request, follows."""
-    import http.cookiejar
+def _fault_end_recorded_by_link(tmp_path: Path, careops, web_port: int, log: Path,
+                                browser) -> None:
+    """The R5 page through the stack, in Chromium: a fault reported from the CLI; the notice in
+    the catcher carries the TS contact's link to record its end; recorded there, the fault is
+    resolved (with its "via link" record) and the next mail, the analysis request, follows."""
     import sqlite3
-    import urllib.parse
-    import urllib.request
     from datetime import datetime, timedelta
     from zoneinfo import ZoneInfo
+
+    from selenium.webdriver.common.by import By
+
+    from tests.support.browser import wait_for_heading
 
     db = sqlite3.connect(tmp_path / "careops.db")
     project = db.execute("select p.code from project p join staff s on s.id = p.ts_contact_id "
@@ -183,13 +187,14 @@ def _fault_end_recorded_by_link(tmp_path: Path, careops, web_port: int, log: Pat
                      f"the notice of fault {fault_id} with the link to record its end",
                      detail=lambda: log.read_text()[-3000:])
     assert url.startswith(f"http://127.0.0.1:{web_port}/")
-    browser = urllib.request.build_opener(
-        urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar()))
-    page = browser.open(url, timeout=60).read().decode()
-    token = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
-    ended = (occurred + timedelta(hours=1)).strftime("%Y-%m-%dT%H:%M")
-    form = {"csrf_token": token, "ended_at": ended, "resolution": "重启 web01 服务"}
-    browser.open(url, urllib.parse.urlencode(form).encode(), timeout=120).read()
+    browser.get(url)
+    wait_for_heading(browser, "登记故障结束")
+    ended = browser.find_element(By.ID, "ended_at")  # datetime-local: typed as the UI shows it
+    browser.execute_script("arguments[0].value = arguments[1]", ended,
+                           (occurred + timedelta(hours=1)).strftime("%Y-%m-%dT%H:%M"))
+    browser.find_element(By.ID, "resolution").send_keys("重启 web01 服务")
+    browser.find_element(By.CSS_SELECTOR, "button[type=submit]").click()
+    wait_for_heading(browser, "已登记")
     db = sqlite3.connect(tmp_path / "careops.db")
     try:
         assert db.execute("select state, resolution from fault where id = ?",
@@ -237,7 +242,7 @@ def _case_mails(tmp_path: Path, to: str) -> int:
 
 
 def _opinion_link_is_served(tmp_path: Path, env: dict, smtp_port: int, web_port: int,
-                            log: Path) -> None:
+                            log: Path, browser) -> None:
     """A case answered from the CLI: its mail reaches the catcher and its opinion link is a page
     the stack's web app serves (the real path a customer takes)."""
     import email
@@ -262,9 +267,9 @@ def _opinion_link_is_served(tmp_path: Path, env: dict, smtp_port: int, web_port:
     opened = careops("case", "open", "--kind", "complaint", "--text", "页面打不开",
                      "--taken-by", "CS001", "--customer", customer)
     case_id = opened.split()[1]
-    _case_page_takes_a_note(tmp_path, case_id, web_port, log)
+    _case_page_takes_a_note(tmp_path, case_id, web_port, log, browser)
     careops("case", "result", case_id, "--text", "已修复", "--by", "CS001")
-    _fault_end_recorded_by_link(tmp_path, careops, web_port, log)
+    _fault_end_recorded_by_link(tmp_path, careops, web_port, log, browser)
     link = None
     deadline = time.monotonic() + RUN_TIMEOUT
     while link is None:
@@ -283,7 +288,7 @@ def _opinion_link_is_served(tmp_path: Path, env: dict, smtp_port: int, web_port:
     not (PROJECT_ROOT / "flows" / "deliver_outbox.py").exists(),
     reason="flows/deliver_outbox.py does not exist yet: nothing to deploy and run",
 )
-def test_stack_up_runs_a_deployment_and_stops_cleanly_on_sigint(tmp_path: Path) -> None:
+def test_stack_up_runs_a_deployment_and_stops_cleanly_on_sigint(tmp_path: Path, browser) -> None:
     prefect_home = prefect_home_for(tmp_path)  # as root: outside pytest's 0700 directories
     port, smtp_port, web_port = free_port(), free_port(), free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith(("PREFECT_", "CAREOPS_"))}
@@ -331,8 +336,8 @@ def test_stack_up_runs_a_deployment_and_stops_cleanly_on_sigint(tmp_path: Path) 
         assert survey, log.read_text()  # the R2 page of a demo customer, served by the stack
         page = urllib.request.urlopen(survey.group(1), timeout=10).read().decode()
         assert "需求调查" in page and 'name="csrf_token"' in page
-        _opinion_link_is_served(tmp_path, env, smtp_port, web_port, log)
-        _call_list_link_records_a_call(tmp_path, web_port, log)
+        _opinion_link_is_served(tmp_path, env, smtp_port, web_port, log, browser)
+        _call_list_link_records_a_call(tmp_path, web_port, log, browser)
         children = descendants(proc.pid)
         assert len(children) >= 3  # server, relay and worker (and their helpers)
         proc.send_signal(signal.SIGINT)
