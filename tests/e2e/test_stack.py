@@ -132,7 +132,7 @@ def _case_page_takes_a_note(tmp_path: Path, case_id: str, web_port: int, log: Pa
 
     from selenium.webdriver.common.by import By
 
-    from tests.support.browser import wait_for_text
+    from tests.support.browser import wait_for_heading, wait_for_text
 
     def link() -> str | None:
         for eml in (tmp_path / "mail").glob("*.eml"):
@@ -151,6 +151,8 @@ def _case_page_takes_a_note(tmp_path: Path, case_id: str, web_port: int, log: Pa
     browser.find_element(By.ID, "note").send_keys("已远程排查 <b>DNS</b>")
     browser.find_element(By.CSS_SELECTOR, "#form-note button[type=submit]").click()
     wait_for_text(browser, "#notes", "已远程排查 <b>DNS</b>")  # shown as text, never markup
+    browser.find_element(By.LINK_TEXT, "English").click()
+    wait_for_heading(browser, f"Case #{case_id} · Complaint")
     db = sqlite3.connect(tmp_path / "careops.db")
     try:
         assert db.execute("select action, via from staff_action where subject = ?",
@@ -195,6 +197,8 @@ def _fault_end_recorded_by_link(tmp_path: Path, careops, web_port: int, log: Pat
     browser.find_element(By.ID, "resolution").send_keys("重启 web01 服务")
     browser.find_element(By.CSS_SELECTOR, "button[type=submit]").click()
     wait_for_heading(browser, "已登记")
+    browser.get(f"{url}{'&' if '?' in url else '?'}lang=en")  # the link again, in English: done
+    wait_for_heading(browser, "The fault has ended")
     db = sqlite3.connect(tmp_path / "careops.db")
     try:
         assert db.execute("select state, resolution from fault where id = ?",
