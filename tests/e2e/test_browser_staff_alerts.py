@@ -71,6 +71,11 @@ def test_the_duty_person_acknowledges_in_chromium_and_the_recovery_says_so(
     acknowledged = browser.find_element(By.CSS_SELECTOR, "dd.ack").text
     assert "您已于 2026-09-30 18:15 确认处理" in acknowledged
     assert not browser.find_elements(By.ID, "ack")
+    browser.get(f"{link}{'&' if '?' in link else '?'}lang=en")  # the same page in English
+    wait_for_heading(browser, "Site down: I'm on it")
+    assert "You acknowledged it at 2026-09-30 18:15" in browser.find_element(
+        By.CSS_SELECTOR, "dd.ack").text
+    assert not browser.find_elements(By.ID, "ack")
 
     with UnitOfWork() as uow:
         cs3 = uow.session.scalar(select(Staff.id).where(Staff.code == "CS3"))
