@@ -151,8 +151,16 @@ def crash_active_runs(config: StackConfig, reason: str) -> int:
     return with_client(config.api_url, sweep)
 
 
+DEPLOY_PROCESSES = 2  # `prefect deploy` side by side: each imports Prefect and its flows
+
+
 def deploy(config: StackConfig, names: list[str], env: dict[str, str]) -> None:
     """`prefect --no-prompt deploy --name ...` in the project root; the log is kept on failure.
+
+    The names are split over DEPLOY_PROCESSES processes running side by side: one process spends
+    most of its time waiting on the server (one deployment after the other), so a cold start's
+    27 deployments took 13.7 s in one process on a quiet 2-core machine. Each deployment is
+    its own flow, so the processes never write the same row.
 
     With CAREOPS_HOME in the environment, Prefect 3.8 substitutes `{{ $CAREOPS_HOME }}` of the
     pull step at deploy time (cli/deploy/_core.py applies os.environ to the pull steps), so the
@@ -160,17 +168,25 @@ def deploy(config: StackConfig, names: list[str], env: dict[str, str]) -> None:
     """
     if not names:
         return
-    log_path = config.prefect_home / "deploy.log"
-    argv = [sys.executable, "-m", "prefect", "--no-prompt", "deploy"]
-    for name in names:
-        argv += ["--name", name]
-    result = subprocess.run(
-        argv, cwd=config.root, env=env, capture_output=True, text=True, check=False
-    )
-    log_path.write_text(result.stdout + result.stderr, encoding="utf-8")
-    if result.returncode != 0:
-        tail = "\n".join((result.stdout + result.stderr).splitlines()[-30:])
-        raise StackError(f"`prefect deploy` failed (exit {result.returncode}, {log_path}):\n{tail}")
+    chunks = [names[i::DEPLOY_PROCESSES] for i in range(DEPLOY_PROCESSES)]
+    running = []
+    for n, chunk in enumerate(c for c in chunks if c):
+        log_path = config.prefect_home / f"deploy-{n + 1}.log"
+        argv = [sys.executable, "-m", "prefect", "--no-prompt", "deploy"]
+        for name in chunk:
+            argv += ["--name", name]
+        log = log_path.open("w", encoding="utf-8")
+        running.append((subprocess.Popen(argv, cwd=config.root, env=env, stdout=log,
+                                         stderr=subprocess.STDOUT, text=True), log, log_path))
+    failed = []
+    for proc, log, log_path in running:
+        code = proc.wait()
+        log.close()
+        if code != 0:
+            tail = "\n".join(log_path.read_text(encoding="utf-8").splitlines()[-30:])
+            failed.append(f"`prefect deploy` failed (exit {code}, {log_path}):\n{tail}")
+    if failed:
+        raise StackError("\n".join(failed))
 
 
 def deployed_schedules(config: StackConfig) -> dict[str, list[tuple[str, str]]]:
