@@ -27,6 +27,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import httpx  # noqa: E402
 
+from benchmarks.staff_pages import server_cpu  # noqa: E402
 from careops.stack.processes import free_port  # noqa: E402
 
 CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
@@ -129,15 +130,21 @@ def main() -> None:
             if time.monotonic() > deadline:
                 raise SystemExit("the web app did not start")
             time.sleep(0.2)
-        results = {kind: asyncio.run(load(base, paths, args.requests, kind))
-                   for kind in ("anchor", "get", "post")}
+        results, cpu = {}, {}
+        for kind in ("anchor", "get", "post"):
+            before = server_cpu(server.pid)
+            results[kind] = asyncio.run(load(base, paths, args.requests, kind))
+            cpu[kind] = (server_cpu(server.pid) - before) / (len(results[kind]) - 1)
         server.terminate()
         server.join(timeout=10)
     print(f"{args.clients} concurrent clients, {args.requests} requests each kind, sqlite, "
           "one uvicorn worker")
-    print(report("GET /healthz", results["anchor"]) + "   (anchor)")
-    print(report("GET survey form", results["get"]))
-    print(report("POST survey form", results["post"]))
+    print(report("GET /healthz", results["anchor"]) + "   (anchor)"
+          + f"   server CPU {cpu['anchor'] * 1e3:4.2f} ms/req")
+    print(report("GET survey form", results["get"])
+          + f"   server CPU {cpu['get'] * 1e3:4.2f} ms/req")
+    print(report("POST survey form", results["post"])
+          + f"   server CPU {cpu['post'] * 1e3:4.2f} ms/req")
     print("load average (1, 5, 15 min) at the end: "
           + " ".join(f"{x:.2f}" for x in os.getloadavg()))
 

@@ -107,6 +107,7 @@ def create_app(
     app = FastAPI(title="careops", docs_url=None, redoc_url=None, openapi_url=None,
                   lifespan=_few_threads)
     templates = Jinja2Templates(directory=str(TEMPLATES))
+    templates.env.auto_reload = False  # no stat() of every template at every render
     protector = csrf.Csrf(web_secret_key(settings))  # SecretProblem: no usable key
     case_env = env or CaseEnv.from_settings(settings)
 

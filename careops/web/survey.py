@@ -60,13 +60,13 @@ def survey_router(
         return page(request, "message.html", locale, status, title=st(f"{key}_title"),
                     body=st(f"{key}_body", **values))
 
-    def claim(request: Request, token: str, lang: str | None):
+    def claim(request: Request, token: str, lang: str | None, projects: bool = True):
         fallback = pick_locale(lang, None, settings.default_locale)
         if len(token) > MAX_TOKEN:
             return None, notice(request, fallback, "invalid", 404)
         try:
             link = links.read(token)
-            view = survey_view(read_uow(), link.member_id, today())
+            view = survey_view(read_uow(), link.member_id, today(), projects)
         except LinkExpired:
             return None, notice(request, fallback, "expired", 410)
         except (LinkInvalid, NotFound):
@@ -75,11 +75,12 @@ def survey_router(
             return None, notice(request, fallback, "invalid", 404)
         locale = pick_locale(lang, view.locale, settings.default_locale)
         if view.closed:
-            return None, closed_page(request, view, locale)
+            return None, closed_page(request, view, locale)  # (it fetches what it shows)
         return (view, locale), None
 
     def closed_page(request: Request, view: SurveyView, locale: str) -> HTMLResponse:
         """The survey has closed: the customer's saved answers, read-only (no form)."""
+        view = survey_view(read_uow(), view.member_id, today())  # the answers as saved now
         st = survey_translator(locale)
         return page(request, "survey_closed.html", locale, st=st, view=view,
                     labels=choice_labels(locale), title=st("closed_title"),
@@ -117,7 +118,7 @@ def survey_router(
         timing: str = Form(""), contact_preference: str = Form(""), comments: str = Form(""),
         csrf_token: str = Form("", alias=csrf.FIELD),
     ):
-        found, error = claim(request, token, lang)
+        found, error = claim(request, token, lang, projects=False)  # the thank-you page
         if error is not None:
             return error
         view, locale = found
@@ -140,7 +141,8 @@ def survey_router(
             errors.append(st("bad_choice"))
             data = AnswerInput(needs_other=raw["needs_other"][:MAX_TEXT],
                                comments=raw["comments"][:MAX_COMMENTS])
-        if errors:
+        if errors:  # the form again, with the customer's projects
+            view = survey_view(read_uow(), view.member_id, today())
             return form(request, token, view, locale, data, 400, errors)
         try:
             save_answer(uow(), view.member_id, data, today(), clock())

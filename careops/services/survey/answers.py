@@ -127,7 +127,10 @@ _VIEW_LOADS = (joinedload(CampaignMember.customer), joinedload(CampaignMember.ca
                joinedload(CampaignMember.answer))
 
 
-def survey_view(uow: UnitOfWork, member_id: int, today: date) -> SurveyView:
+def survey_view(uow: UnitOfWork, member_id: int, today: date,
+                projects: bool = True) -> SurveyView:
+    """What the customer's page shows; `projects=False` leaves the project list empty (a post
+    that is answered by the thank-you page needs only the member, its campaign and answer)."""
     with uow:
         member = uow.session.get(CampaignMember, member_id, options=_VIEW_LOADS)
         if member is None:
@@ -139,7 +142,7 @@ def survey_view(uow: UnitOfWork, member_id: int, today: date) -> SurveyView:
             member_id=member.id, year=campaign.year, customer_name=customer.name,
             contact_name=customer.contact_name, locale=customer.locale,
             projects=member_projects(uow.session, [customer.id], campaign.built_on).get(
-                customer.id, []),
+                customer.id, []) if projects else [],
             closes_on=campaign.closes_on, closed=today > campaign.closes_on,
             answer=_as_input(answer) if answer else None,
             channel=str(answer.channel) if answer else None,
@@ -154,7 +157,8 @@ def save_answer(
 ) -> int:
     """The customer's answer from the page; returns the revision. SurveyClosed after the close."""
     with uow:
-        member = uow.session.get(CampaignMember, member_id)
+        member = uow.session.get(CampaignMember, member_id,
+                                 options=(joinedload(CampaignMember.campaign),))
         if member is None:
             raise NotFound(f"no survey member {member_id}")
         if today > member.campaign.closes_on:
