@@ -126,8 +126,8 @@ class Stack:
         self.server_log = LogWatch.from_end(cfg.prefect_home / "server.log")
         self.server = Child(
             "prefect server",
-            _prefect("server", "start", "--host", cfg.host, "--port", str(cfg.port)),
-            env=server_env,
+            _prefect_server(cfg.host, cfg.port),
+            env=server_env | {"PREFECT__SERVER_FINAL": "1"},
             cwd=cfg.root,
             log_path=cfg.prefect_home / "server.log",
         ).start()
@@ -301,8 +301,14 @@ def _import_prefect_client() -> None:
     import prefect.client.schemas.filters  # noqa: F401
 
 
-def _prefect(*args: str) -> list[str]:
-    return [sys.executable, "-m", "prefect", *args]
+def _prefect_server(host: str, port: int) -> list[str]:
+    """What `prefect server start --background` runs (prefect/cli/_server_utils.py), kept in
+    the foreground: uvicorn with Prefect's app factory (PREFECT__SERVER_FINAL=1 in its
+    environment), at the server's default log level and keep-alive. It skips importing Prefect's
+    command line, a second or two of every start."""
+    return [sys.executable, "-m", "uvicorn", "--factory", "prefect.server.api.server:create_app",
+            "--host", host, "--port", str(port), "--log-level", "warning",
+            "--timeout-keep-alive", "5"]
 
 
 def run_stack(config: StackConfig, console: Console) -> int:
