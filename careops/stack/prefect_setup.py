@@ -158,9 +158,9 @@ def deploy(config: StackConfig, names: list[str], env: dict[str, str]) -> None:
     """`prefect --no-prompt deploy --name ...` in the project root; the log is kept on failure.
 
     The names are split over DEPLOY_PROCESSES processes running side by side: one process spends
-    most of its time waiting on the server (one deployment after the other), so a cold start's
-    27 deployments took 13.7 s in one process on a quiet 2-core machine. Each deployment is
-    its own flow, so the processes never write the same row.
+    most of its time waiting on the server (one deployment after the other): a cold start's 27
+    deployments took 14-20 s in one process on a quiet 2-core machine, 9-13 s in two. Each
+    deployment is its own flow, so the processes never write the same row.
 
     With CAREOPS_HOME in the environment, Prefect 3.8 substitutes `{{ $CAREOPS_HOME }}` of the
     pull step at deploy time (cli/deploy/_core.py applies os.environ to the pull steps), so the
