@@ -19,7 +19,9 @@ bash scripts/install.sh
 .venv/bin/ruff check .
 
 workers="${CAREOPS_TEST_WORKERS:-4}"
-pytest=(.venv/bin/python -m pytest --dist loadfile)  # a module's tests (and its stack) on one worker
+# a module's tests (and its stack) on one worker; the modules in collection order, the real
+# stacks first (tests/conftest.py), not xdist's default reorder by number of tests
+pytest=(.venv/bin/python -m pytest --dist loadfile --no-loadscope-reorder)
 if [ $# -gt 0 ]; then
   exec "${pytest[@]}" -n "$workers" "$@"
 fi

@@ -47,6 +47,22 @@ def pytest_configure(config: pytest.Config) -> None:
         os.environ.setdefault("CAREOPS_FREE_PORTS", f"{first}-{first + 1299}")
 
 
+def _rank(item: pytest.Item) -> int:
+    marker = item.get_closest_marker("real_clock")
+    if marker is not None and "real stack" in " ".join(map(str, marker.args)):
+        return 0
+    return 1 if item.get_closest_marker("chaos") is not None else 2
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """The real-stack modules first, then the chaos tests, then the rest, each in file order.
+    scripts/test.sh runs pytest-xdist with `--dist loadfile --no-loadscope-reorder`, so the
+    workers take the modules in this order: the few long ones (a real stack each, minutes)
+    start at once. xdist's default order, by number of tests, put them last, and the run ended
+    waiting for them on one worker."""
+    items.sort(key=_rank)  # stable: a module's tests keep their order
+
+
 @pytest.fixture(scope="session", autouse=True)
 def _secrets_dir(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
     from careops.secrets import WEB_KEY_FILE, write_new_secret
