@@ -140,6 +140,20 @@ async def load(base: str, paths: list[str], total: int) -> tuple[float, list[flo
     return time.perf_counter() - started, latencies
 
 
+def wait_for_web(base: str, timeout: float = 60) -> None:
+    """Until the web app at `base` answers /healthz (it starts in its own process)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            if httpx.get(f"{base}/healthz").status_code == 200:
+                return
+        except httpx.HTTPError:
+            pass
+        if time.monotonic() > deadline:
+            raise SystemExit("the web app did not start")
+        time.sleep(0.2)
+
+
 def server_cpu(pid: int) -> float:
     """CPU seconds the server process used so far (Linux /proc; 0 elsewhere)."""
     try:
@@ -172,16 +186,7 @@ def main() -> None:
                                                  daemon=True)
         server.start()
         base = f"http://127.0.0.1:{port}"
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                if httpx.get(f"{base}/healthz").status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            if time.monotonic() > deadline:
-                raise SystemExit("the web app did not start")
-            time.sleep(0.2)
+        wait_for_web(base)
         for kind in ("calls", "case"):  # warm up: imports, templates, first queries
             httpx.get(base + paths[kind][0]).raise_for_status()
         runs = {

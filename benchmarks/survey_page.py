@@ -27,7 +27,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import httpx  # noqa: E402
 
-from benchmarks.staff_pages import server_cpu  # noqa: E402
+from benchmarks.staff_pages import server_cpu, wait_for_web  # noqa: E402
 from careops.stack.processes import free_port  # noqa: E402
 
 CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
@@ -120,16 +120,7 @@ def main() -> None:
                                                  daemon=True)
         server.start()
         base = f"http://127.0.0.1:{port}"
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                if httpx.get(f"{base}/healthz").status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            if time.monotonic() > deadline:
-                raise SystemExit("the web app did not start")
-            time.sleep(0.2)
+        wait_for_web(base)
         results, cpu = {}, {}
         for kind in ("anchor", "get", "post"):
             before = server_cpu(server.pid)

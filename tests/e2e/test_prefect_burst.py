@@ -15,10 +15,8 @@ from pathlib import Path
 
 import pytest
 
-from careops.settings import get_settings
 from tests.support.burst import create_burst, error_lines, tracebacks, wait_final
-from tests.support.secrets import AUTH_SECRET
-from tests.support.stack import RunningStack, running_stack
+from tests.support.stack import RunningStack, stack_with_auth_string
 
 pytestmark = [
     pytest.mark.e2e,
@@ -31,15 +29,8 @@ FINAL_TIMEOUT = 1200.0  # 30 flow-run processes on a loaded 2-core machine: ~5 m
 
 @pytest.fixture(scope="module")
 def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningStack]:
-    auth = {"CAREOPS_PREFECT__AUTH_STRING": AUTH_SECRET}
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setenv("CAREOPS_PREFECT__AUTH_STRING", AUTH_SECRET)
-        get_settings.cache_clear()
-        try:
-            with running_stack(tmp_path_factory.mktemp("burst"), "--no-demo", env=auth) as up:
-                yield up
-        finally:
-            get_settings.cache_clear()
+    with stack_with_auth_string(tmp_path_factory.mktemp("burst")) as up:
+        yield up
 
 
 def test_the_stack_runs_the_prefect_server_on_its_own_postgresql(stack: RunningStack) -> None:

@@ -29,11 +29,11 @@ import pytest
 from careops import outbox
 from careops.db.engine import get_engine
 from careops.db.uow import UnitOfWork
-from careops.settings import PROJECT_ROOT, get_settings
+from careops.settings import PROJECT_ROOT
 from careops.stack.prefect_setup import planned_deployments, with_client
 from careops.stack.scheduler_check import scheduled_run_counts, scheduler_errors, service_errors
 from tests.support.secrets import AUTH_SECRET
-from tests.support.stack import RunningStack, running_stack
+from tests.support.stack import RunningStack, stack_with_auth_string
 
 pytestmark = [
     pytest.mark.e2e,
@@ -46,15 +46,8 @@ RUN_TIMEOUT = 240.0
 @pytest.fixture(scope="module")
 def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningStack]:
     """The stack with an API auth string; this process's careops clients send it (env)."""
-    auth = {"CAREOPS_PREFECT__AUTH_STRING": AUTH_SECRET}
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setenv("CAREOPS_PREFECT__AUTH_STRING", AUTH_SECRET)
-        get_settings.cache_clear()
-        try:
-            with running_stack(tmp_path_factory.mktemp("stack"), "--no-demo", env=auth) as up:
-                yield up
-        finally:
-            get_settings.cache_clear()
+    with stack_with_auth_string(tmp_path_factory.mktemp("stack")) as up:
+        yield up
 
 
 def _get(url: str, auth: str | None = None) -> tuple[int, bytes]:

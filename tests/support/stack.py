@@ -183,3 +183,23 @@ def client_auth() -> str | None:
     from careops.settings import get_settings
 
     return prefect_auth(get_settings())
+
+
+@contextmanager
+def stack_with_auth_string(root: Path) -> Iterator[RunningStack]:
+    """`running_stack(root, "--no-demo")` with a configured Prefect API auth string
+    (tests.support.secrets.AUTH_SECRET), which this process's careops clients send too."""
+    import pytest
+
+    from careops.settings import get_settings
+    from tests.support.secrets import AUTH_SECRET
+
+    auth = {"CAREOPS_PREFECT__AUTH_STRING": AUTH_SECRET}
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("CAREOPS_PREFECT__AUTH_STRING", AUTH_SECRET)
+        get_settings.cache_clear()
+        try:
+            with running_stack(root, "--no-demo", env=auth) as up:
+                yield up
+        finally:
+            get_settings.cache_clear()
