@@ -136,7 +136,8 @@ def _watch(env: WatchEnv, period: HolidayPeriod) -> tuple[dict, HolidayPeriod]:
             done = ((at - period.start) / step + 1) / ((period.end - period.start) / step) * 100
             update_progress_artifact(progress, min(done, 100.0), description=(
                 f"{period.id}: round {at.astimezone(env.tz):%m-%d %H:%M}, {outcome['checked']} "
-                f"checked, {outcome['failing']} failing; {alerts} alert(s) so far"))
+                f"checked, {outcome['failing']} failing ({outcome['acknowledged']} acknowledged); "
+                f"{alerts} alert(s) so far"))
             if not watch_periods.renew(UnitOfWork(), period.id, holder, clock()):
                 logger.warning("the lease of %s was taken over: stopping", period.id)
                 break

@@ -42,9 +42,10 @@ def watch_round_task(period_id: str, at: datetime) -> dict:
     logger = get_run_logger()
     for warning in outcome.warnings:
         logger.warning(warning)
-    logger.info("round %s: %d checked, %d failing, %d alert(s), %d reminder(s), %d recovery",
-                at.isoformat(), outcome.checked, len(outcome.failing), len(outcome.alerts),
-                len(outcome.reminders), len(outcome.recoveries))
+    logger.info("round %s: %d checked, %d failing, %d alert(s), %d reminder(s), "
+                "%d acknowledged (no reminders), %d recovery", at.isoformat(), outcome.checked,
+                len(outcome.failing), len(outcome.alerts), len(outcome.reminders),
+                len(outcome.acknowledged), len(outcome.recoveries))
     return outcome.as_dict()
 
 

@@ -27,6 +27,7 @@ from careops.services.survey.answers import (
     SurveyView,
     parse_answer,
     save_answer,
+    save_from_link,
     survey_view,
 )
 from careops.services.survey.links import LinkExpired, LinkInvalid, SurveyLinks, for_contact
@@ -110,24 +111,8 @@ def survey_router(
         view, locale = found
         return form(request, token, view, locale, view.answer or AnswerInput())
 
-    @router.post("/survey/{token}", response_class=HTMLResponse)
-    def survey_post(
-        request: Request, token: str, lang: str | None = None,
-        needs: Annotated[list[str] | None, Form()] = None,
-        needs_other: str = Form(""), budget: str = Form(""),
-        timing: str = Form(""), contact_preference: str = Form(""), comments: str = Form(""),
-        csrf_token: str = Form("", alias=csrf.FIELD),
-    ):
-        found, error = claim(request, token, lang, projects=False)  # the thank-you page
-        if error is not None:
-            return error
-        view, locale = found
-        st = survey_translator(locale)
-        if not protector.valid(request.cookies.get(csrf.COOKIE), csrf_token):
-            return notice(request, locale, "csrf", 403)
-        raw = {"needs": (needs or [])[:50], "needs_other": needs_other, "budget": budget,
-               "timing": timing, "contact_preference": contact_preference,
-               "comments": comments}
+    def read_answer(raw: dict, st) -> tuple[AnswerInput, list[str]]:
+        """The posted answer, and what is wrong with it in the customer's words."""
         errors = []
         for field, limit in (("needs_other", MAX_TEXT), ("comments", MAX_COMMENTS)):
             text = raw[field].strip()
@@ -136,11 +121,56 @@ def survey_router(
                                  count=len(text)))
                 raw[field] = text[:limit]
         try:
-            data = parse_answer(raw)
+            return parse_answer(raw), errors
         except CareopsError:
             errors.append(st("bad_choice"))
-            data = AnswerInput(needs_other=raw["needs_other"][:MAX_TEXT],
-                               comments=raw["comments"][:MAX_COMMENTS])
+            return AnswerInput(needs_other=raw["needs_other"][:MAX_TEXT],
+                               comments=raw["comments"][:MAX_COMMENTS]), errors
+
+    def thanks(request: Request, token: str, locale: str, closes_on) -> HTMLResponse:
+        st = survey_translator(locale)
+        return page(request, "survey_saved.html", locale, st=st, token=token,
+                    title=st("thanks_title"), body=st("thanks_body", closes=closes_on.isoformat()))
+
+    def save_at_once(request: Request, token: str, lang: str | None, raw: dict,
+                     csrf_token: str) -> HTMLResponse | None:
+        """The usual post (a genuine link, a valid form, the survey open): checked and saved
+        in one transaction. None: anything else, for the page's full checks."""
+        fallback = pick_locale(lang, None, settings.default_locale)
+        if len(token) > MAX_TOKEN or not protector.valid(request.cookies.get(csrf.COOKIE),
+                                                         csrf_token):
+            return None
+        data, errors = read_answer(dict(raw), survey_translator(fallback))
+        if errors:
+            return None
+        try:
+            saved = save_from_link(uow(), links.read(token), data, today(), clock())
+        except (LinkExpired, LinkInvalid, NotFound, SurveyClosed):
+            return None
+        return thanks(request, token, pick_locale(lang, saved.locale, settings.default_locale),
+                      saved.closes_on)
+
+    @router.post("/survey/{token}", response_class=HTMLResponse)
+    def survey_post(
+        request: Request, token: str, lang: str | None = None,
+        needs: Annotated[list[str] | None, Form()] = None,
+        needs_other: str = Form(""), budget: str = Form(""),
+        timing: str = Form(""), contact_preference: str = Form(""), comments: str = Form(""),
+        csrf_token: str = Form("", alias=csrf.FIELD),
+    ):
+        raw = {"needs": (needs or [])[:50], "needs_other": needs_other, "budget": budget,
+               "timing": timing, "contact_preference": contact_preference,
+               "comments": comments}
+        saved = save_at_once(request, token, lang, raw, csrf_token)
+        if saved is not None:
+            return saved
+        found, error = claim(request, token, lang, projects=False)  # the thank-you page
+        if error is not None:
+            return error
+        view, locale = found
+        if not protector.valid(request.cookies.get(csrf.COOKIE), csrf_token):
+            return notice(request, locale, "csrf", 403)
+        data, errors = read_answer(raw, survey_translator(locale))
         if errors:  # the form again, with the customer's projects
             view = survey_view(read_uow(), view.member_id, today())
             return form(request, token, view, locale, data, 400, errors)
@@ -148,8 +178,6 @@ def survey_router(
             save_answer(uow(), view.member_id, data, today(), clock())
         except SurveyClosed:
             return closed_page(request, view, locale)
-        return page(request, "survey_saved.html", locale, st=st, token=token,
-                    title=st("thanks_title"),
-                    body=st("thanks_body", closes=view.closes_on.isoformat()))
+        return thanks(request, token, locale, view.closes_on)
 
     return router

@@ -80,13 +80,16 @@ def test_the_duty_person_acknowledges_in_chromium_and_the_recovery_says_so(
     with UnitOfWork() as uow:
         cs3 = uow.session.scalar(select(Staff.id).where(Staff.code == "CS3"))
         incident = uow.session.scalars(select(SiteIncident)).one()
+        incident_id = incident.id
         assert (incident.acknowledged_by_id, incident.acknowledged_via) == (cs3, "link")
         action = uow.session.scalars(select(StaffAction)).one()
         assert (action.staff_id, action.subject, action.via) == (
             cs3, f"incident:{incident.id}", "link")
     smtp.clear()
     # an hour and more down: no reminder; then back up: the recovery notice names who was on it
-    assert not any(r.reminders for r in _rounds(settings, 3, 20, {watched: DOWN}))
+    held = _rounds(settings, 3, 20, {watched: DOWN})
+    assert not any(r.reminders for r in held)
+    assert all(r.acknowledged == [incident_id] for r in held)  # the round says why
     _rounds(settings, 21, 21, {watched: OK})
     deliver_pending(UnitOfWork().engine, settings.smtp).check()
     (recovery,) = _mail_to(smtp, DUTY2, "网站已恢复")

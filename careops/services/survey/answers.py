@@ -15,8 +15,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
-from sqlalchemy import bindparam, select
-from sqlalchemy.orm import joinedload
+from sqlalchemy import bindparam, insert, select, update
 
 from careops.db.models.common import Customer
 from careops.db.models.survey import (
@@ -30,6 +29,7 @@ from careops.errors import CareopsError, NotFound
 from careops.rules.survey import BUDGETS, CONTACTS, MAX_COMMENTS, MAX_TEXT, NEEDS, TIMINGS
 from careops.services.survey.campaign import get_campaign
 from careops.services.survey.invitations import member_projects
+from careops.services.survey.links import LinkInvalid, SurveyClaim, for_contact
 
 
 class SurveyClosed(CareopsError):
@@ -149,8 +149,8 @@ def survey_view(uow: UnitOfWork, member_id: int, today: date,
                 projects: bool = True) -> SurveyView:
     """What the customer's page shows; `projects=False` leaves the project list empty (a post
     that is answered by the thank-you page needs only the member, its campaign and answer)."""
-    with uow:
-        row = uow.session.execute(_VIEW_QUERY, {"member_id": member_id}).first()
+    with uow:  # straight to the connection: a column query needs none of the ORM's work
+        row = uow.session.connection().execute(_VIEW_QUERY, {"member_id": member_id}).first()
         if row is None:
             raise NotFound(f"no survey member {member_id}")
         (year, built_on, closes_on, customer_id, name, contact_name, locale, contact_email,
@@ -174,21 +174,68 @@ def survey_view(uow: UnitOfWork, member_id: int, today: date,
         )
 
 
+# The page's write (50 customers at once under load): plain statements, no ORM objects.
+_CLOSES_ON = (
+    select(SurveyCampaign.year, SurveyCampaign.closes_on)
+    .join(CampaignMember, CampaignMember.campaign_id == SurveyCampaign.id)
+    .where(CampaignMember.id == bindparam("member"))
+)
+_ANSWERS = SurveyAnswer.__table__
+# The values are bound by column name at execution (SET needs = :needs, ...).
+_REVISE = (update(_ANSWERS).where(_ANSWERS.c.member_id == bindparam("member"))
+           .values(revision=_ANSWERS.c.revision + 1).returning(_ANSWERS.c.revision))
+
+
 def save_answer(
     uow: UnitOfWork, member_id: int, data: AnswerInput, today: date, now: datetime
 ) -> int:
     """The customer's answer from the page; returns the revision. SurveyClosed after the close."""
     with uow:
-        member = uow.session.get(CampaignMember, member_id,
-                                 options=(joinedload(CampaignMember.campaign),))
-        if member is None:
+        row = uow.session.connection().execute(_CLOSES_ON, {"member": member_id}).first()
+        if row is None:
             raise NotFound(f"no survey member {member_id}")
-        if today > member.campaign.closes_on:
-            raise SurveyClosed(f"the {member.campaign.year} survey closed on "
-                               f"{member.campaign.closes_on}")
-        revision = _store(uow, member, data, AnswerChannel.WEB, None, now)
+        year, closes_on = row
+        if today > closes_on:
+            raise SurveyClosed(f"the {year} survey closed on {closes_on}")
+        revision = _store(uow, member_id, data, AnswerChannel.WEB, None, now)
         uow.commit()
     return revision
+
+
+@dataclass(frozen=True)
+class SavedAnswer:
+    revision: int
+    locale: str  # the customer's, for the thank-you page
+    closes_on: date
+
+
+_LINK_FACTS = (
+    select(SurveyCampaign.year, SurveyCampaign.closes_on, Customer.contact_email,
+           Customer.locale)
+    .select_from(CampaignMember)
+    .join(SurveyCampaign, SurveyCampaign.id == CampaignMember.campaign_id)
+    .join(Customer, Customer.id == CampaignMember.customer_id)
+    .where(CampaignMember.id == bindparam("member"))
+)
+
+
+def save_from_link(uow: UnitOfWork, claim: SurveyClaim, data: AnswerInput, today: date,
+                   now: datetime) -> SavedAnswer:
+    """The answer posted from the customer's link, checked and written in one transaction (the
+    page's post under load: no separate read first). NotFound: no such member; LinkInvalid: the
+    link was made for another address than the member's contact; SurveyClosed after the close."""
+    with uow:
+        row = uow.session.connection().execute(_LINK_FACTS, {"member": claim.member_id}).first()
+        if row is None:
+            raise NotFound(f"no survey member {claim.member_id}")
+        year, closes_on, contact_email, locale = row
+        if not for_contact(claim, contact_email):
+            raise LinkInvalid("the link names another recipient than the member's contact")
+        if today > closes_on:
+            raise SurveyClosed(f"the {year} survey closed on {closes_on}")
+        revision = _store(uow, claim.member_id, data, AnswerChannel.WEB, None, now)
+        uow.commit()
+    return SavedAnswer(revision, locale, closes_on)
 
 
 def enter_answer(
@@ -209,27 +256,23 @@ def enter_answer(
         )
         if member is None:
             raise NotFound(f"customer {customer_code!r} is not in the {year} campaign")
-        revision = _store(uow, member, data, channel, entered_by, now)
+        revision = _store(uow, member.id, data, channel, entered_by, now)
         uow.commit()
     return revision
 
 
-def _store(uow: UnitOfWork, member: CampaignMember, data: AnswerInput, channel: AnswerChannel,
+def _store(uow: UnitOfWork, member_id: int, data: AnswerInput, channel: AnswerChannel,
            entered_by: str | None, now: datetime) -> int:
-    uow.lock(f"survey-answer:{member.id}")
-    answer = uow.session.scalar(
-        select(SurveyAnswer).where(SurveyAnswer.member_id == member.id).with_for_update()
-    )
+    """Write the member's answer: the next revision of its row, or revision 1."""
+    uow.lock(f"survey-answer:{member_id}")
     values = {"needs": ",".join(data.needs), "needs_other": data.needs_other,
               "budget": data.budget, "timing": data.timing,
               "contact_preference": data.contact_preference, "comments": data.comments,
               "channel": channel, "entered_by": entered_by, "updated_at": now}
-    if answer is None:
-        answer = SurveyAnswer(member_id=member.id, revision=1, created_at=now, **values)
-        uow.session.add(answer)
-    else:
-        for name, value in values.items():
-            setattr(answer, name, value)
-        answer.revision += 1
-    uow.session.flush()
-    return answer.revision
+    connection = uow.session.connection()
+    revision = connection.execute(_REVISE, {"member": member_id, **values}).scalar()
+    if revision is None:
+        connection.execute(insert(_ANSWERS), {"member_id": member_id, "revision": 1,
+                                              "created_at": now, **values})
+        revision = 1
+    return revision

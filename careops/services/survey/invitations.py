@@ -17,7 +17,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.orm import Session
 
 from careops.db.models.common import Customer, Project, Staff
@@ -144,15 +144,18 @@ def _queue(
     mailer.queue_many(session, template=template, mails=mails, now=now)
 
 
+_PROJECTS = (
+    select(Project.customer_id, Project.name, Project.delivered_on, Project.retired_on)
+    .where(Project.customer_id.in_(bindparam("customers", expanding=True)))
+    .order_by(Project.customer_id, Project.delivered_on, Project.code)
+)
+
+
 def member_projects(session: Session, customer_ids: list[int], on: date) -> dict[int, list[str]]:
     """The names of each customer's projects in service on `on` (delivered, not retired)."""
     found: dict[int, list[str]] = defaultdict(list)
-    query = (
-        select(Project.customer_id, Project.name, Project.delivered_on, Project.retired_on)
-        .where(Project.customer_id.in_(customer_ids))
-        .order_by(Project.customer_id, Project.delivered_on, Project.code)
-    )
-    for cid, name, delivered, retired in session.execute(query):
+    rows = session.connection().execute(_PROJECTS, {"customers": list(customer_ids)})
+    for cid, name, delivered, retired in rows:
         if campaign_projects([ProjectFacts(delivered, retired)], on):
             found[cid].append(name)
     return found

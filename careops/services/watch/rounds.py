@@ -48,6 +48,7 @@ class RoundResult:
     failing: list[int] = field(default_factory=list)  # site ids failing this round
     alerts: list[int] = field(default_factory=list)  # incident ids alerted
     reminders: list[int] = field(default_factory=list)
+    acknowledged: list[int] = field(default_factory=list)  # still down, someone is on it
     recoveries: list[int] = field(default_factory=list)
     grouped: bool = False
     skipped: int = 0  # results already stored for this slot
@@ -56,8 +57,8 @@ class RoundResult:
     def as_dict(self) -> dict:
         return {"at": self.at.isoformat(), "checked": self.checked, "failing": len(self.failing),
                 "alerts": len(self.alerts), "reminders": len(self.reminders),
-                "recoveries": len(self.recoveries), "grouped": self.grouped,
-                "skipped": self.skipped, "warnings": self.warnings}
+                "acknowledged": len(self.acknowledged), "recoveries": len(self.recoveries),
+                "grouped": self.grouped, "skipped": self.skipped, "warnings": self.warnings}
 
 
 def targets(uow: UnitOfWork, site_ids: list[int] | None = None) -> list[Target]:
@@ -151,8 +152,10 @@ def record_round(
             elif incident is not None:
                 incident.last_error = verdict.reason or ""
                 last = incident.last_reminder_at or incident.alerted_at
-                if (incident.acknowledged_at is not None
-                        or incident.reminders >= rules.reminder_limit
+                if incident.acknowledged_at is not None:
+                    out.acknowledged.append(incident.id)
+                    continue
+                if (incident.reminders >= rules.reminder_limit
                         or at - last < timedelta(minutes=rules.reminder_every_minutes)):
                     continue
                 incident.reminders += 1
