@@ -11,11 +11,10 @@ run history. Takes ~60-120 s.
 from __future__ import annotations
 
 import asyncio
-import email
-import email.policy
 import re
 import time
 from datetime import datetime
+from email.message import EmailMessage
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -31,7 +30,7 @@ from careops.settings import PROJECT_ROOT
 from tasks.weekly import schedule_steps
 from tests.integration.weekly_world import build_world
 from tests.support.browser import wait_for_heading, wait_for_text
-from tests.support.stack import client_auth, running_stack
+from tests.support.stack import client_auth, mails, running_stack, wait_for_mail
 
 pytestmark = [
     pytest.mark.e2e,
@@ -70,11 +69,6 @@ async def _expected_starts(api_url: str, runs: dict[str, str | None]) -> dict[st
     return out
 
 
-def _mails(mail_dir: Path) -> list[email.message.EmailMessage]:
-    return [email.message_from_bytes(p.read_bytes(), policy=email.policy.default)
-            for p in sorted(mail_dir.glob("*.eml"))]
-
-
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 SITUATION = "本周巡检 5 个站点 <script>document.title='pwned'</script>"
 
@@ -107,7 +101,7 @@ def test_weekly_report_through_the_stack(tmp_path: Path, browser) -> None:
         api, w40 = stack.api_url, {"params": {"week": "2026-W40"}}
         state, _msg, _id = asyncio.run(_run(api, "weekly-reminder", w40))
         assert state == "COMPLETED", stack.output
-        reminder = _wait_for_mail(stack.mail_dir, lambda m: m["To"] == "ts001@careops.test")
+        reminder = wait_for_mail(stack.mail_dir, lambda m: m["To"] == "ts001@careops.test")
         text = reminder.get_body(preferencelist=("plain",)).get_content()
         form = {"staff_code": "TS001", "service_situation": "巡检 3 个站点，均正常",
                 "customer_feedback": "客户希望增加培训", "week": "2026-W40"}
@@ -123,7 +117,7 @@ def test_weekly_report_through_the_stack(tmp_path: Path, browser) -> None:
 
         state, _msg, _id = asyncio.run(_run(api, "weekly-compile", w40))
         assert state == "COMPLETED", stack.output
-        report = _wait_for_mail(stack.mail_dir, lambda m: "周报汇总" in str(m["Subject"]))
+        report = wait_for_mail(stack.mail_dir, lambda m: "周报汇总" in str(m["Subject"]))
         assert "csh@careops.test" in report["To"]
         assert any(p.get_content_type() == "image/png" for p in report.walk())
 
@@ -145,11 +139,11 @@ def _this_week_by_personal_link(stack, url: str, browser) -> None:
     year, number, _day = datetime.now(SHANGHAI).isocalendar()
     week = f"{year}-W{number:02d}"
     api, params = stack.api_url, {"params": {"week": week}}
-    earlier = {m["Message-ID"] for m in _mails(stack.mail_dir)}
+    earlier = {m["Message-ID"] for m in mails(stack.mail_dir)}
     state, _msg, _id = asyncio.run(_run(api, "weekly-reminder", params))
     assert state == "COMPLETED", stack.output
-    reminder = _wait_for_mail(stack.mail_dir, lambda m: m["Message-ID"] not in earlier
-                              and m["To"] == "ts001@careops.test")
+    reminder = wait_for_mail(stack.mail_dir, lambda m: m["Message-ID"] not in earlier
+                             and m["To"] == "ts001@careops.test")
     link = _week_link(reminder)
     assert link.startswith(f"http://127.0.0.1:{stack.web_port}/"), link
 
@@ -178,24 +172,14 @@ def _this_week_by_personal_link(stack, url: str, browser) -> None:
     assert state == "COMPLETED", stack.output  # the run history: the week's compile
     # the week's report mail holds it; on a meeting day past the compile time (the reminder
     # scheduled the compile at once), the page's text is a late addendum, mailed at once
-    report = _wait_for_mail(stack.mail_dir, lambda m: "csh@careops.test" in str(m["To"])
-                            and "本周巡检 5 个站点" in m.get_body(
-                                preferencelist=("plain",)).get_content())
+    report = wait_for_mail(stack.mail_dir, lambda m: "csh@careops.test" in str(m["To"])
+                           and "本周巡检 5 个站点" in m.get_body(
+                               preferencelist=("plain",)).get_content())
     assert "&lt;script&gt;" in report.get_body(preferencelist=("html",)).get_content()
 
 
-def _week_link(message: email.message.EmailMessage) -> str:
+def _week_link(message: EmailMessage) -> str:
     found = re.search(r"(http://[^\s()\[\]]+/staff/weekly/[\w.\-]+)",
                       message.get_body(preferencelist=("plain",)).get_content())
     return found.group(1) if found else ""
 
-
-def _wait_for_mail(mail_dir: Path, wanted) -> email.message.EmailMessage:
-    """The first mail in the catcher matching `wanted` (the relay may deliver it a bit later)."""
-    deadline = time.monotonic() + RUN_TIMEOUT
-    while time.monotonic() < deadline:
-        found = [m for m in _mails(mail_dir) if wanted(m)]
-        if found:
-            return found[0]
-        time.sleep(0.5)
-    raise AssertionError(f"no such mail in {mail_dir}")

@@ -24,9 +24,11 @@ OK = Response(status=200, elapsed_ms=80, body="欢迎")
 DOWN = Response(elapsed_ms=10, error="cannot connect: Connection refused")
 
 
-def build_watch(uow: UnitOfWork, sites: int = 2, *, urls: list[str] | None = None) -> list[int]:
-    """Two TS contacts, the TS head, CS on duty for the whole window; `sites` sites (the first
-    on project A with TS1, the others on project B with TS2). Returns the site ids."""
+def build_watch(uow: UnitOfWork, sites: int = 2, *, urls: list[str] | None = None,
+                days: list[date] | None = None) -> list[int]:
+    """Two TS contacts, the TS head, CS on duty for the whole window (`days`, default PERIOD's
+    window dates: CS2 on odd day numbers, CS3 on even); `sites` sites (the first on project A
+    with TS1, the others on project B with TS2). Returns the site ids."""
     w = World(uow)
     w.staff("TSH", Department.TS, role=StaffRole.HEAD)
     w.staff("CSH", Department.CS, role=StaffRole.HEAD)
@@ -38,7 +40,7 @@ def build_watch(uow: UnitOfWork, sites: int = 2, *, urls: list[str] | None = Non
     urls = urls or [f"https://site{i}.example.cn" for i in range(sites)]
     ids = []
     with uow:
-        for day in PERIOD.window_dates():
+        for day in PERIOD.window_dates() if days is None else days:
             uow.session.add(DutyShift(day=day, staff_id=cs2 if day.day % 2 else cs3))
         for i, url in enumerate(urls):
             site = MonitoredSite(url=url, project_id=pa if i == 0 else pb, keyword=None)

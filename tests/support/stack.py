@@ -8,10 +8,14 @@ The stack generates its web signing key and Prefect API auth string in `<dir>/se
 a command on the stack's machine would (CAREOPS_SECRETS_DIR), so its Prefect clients send the
 auth string and the links it makes open on the stack's web app; a bare `PrefectClient` needs
 `auth_string=stack.auth_string`.
+
+`mails()` / `wait_for_mail()` read the mail the stack's SMTP catcher stored (`stack.mail_dir`).
 """
 
 from __future__ import annotations
 
+import email
+import email.policy
 import os
 import shutil
 import signal
@@ -19,9 +23,10 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
+from email.message import EmailMessage
 from pathlib import Path
 
 from careops.settings import PROJECT_ROOT
@@ -203,3 +208,21 @@ def stack_with_auth_string(root: Path) -> Iterator[RunningStack]:
                 yield up
         finally:
             get_settings.cache_clear()
+
+
+def mails(mail_dir: Path) -> list[EmailMessage]:
+    """The mails the stack's catcher stored (`RunningStack.mail_dir`), by file name."""
+    return [email.message_from_bytes(p.read_bytes(), policy=email.policy.default)
+            for p in sorted(mail_dir.glob("*.eml"))]
+
+
+def wait_for_mail(mail_dir: Path, wanted: Callable[[EmailMessage], object],
+                  timeout: float = 90.0) -> EmailMessage:
+    """The first mail in the catcher matching `wanted` (the relay may deliver it a bit later)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        found = [m for m in mails(mail_dir) if wanted(m)]
+        if found:
+            return found[0]
+        time.sleep(0.5)
+    raise AssertionError(f"no such mail in {mail_dir} within {timeout:.0f} s")
