@@ -1,20 +1,33 @@
-"""The staff pages under load: GET of the R1 call list and of the R6 case page, 50 clients.
+"""The staff pages under load: GET of each personal page (R1, R3, R4, R5, R6), 50 clients.
 
     .venv/bin/python benchmarks/staff_pages.py [--clients 50] [--requests 1000] [--rounds 2]
-                                               [--calls 10]
+                                               [--calls 10] [--kinds calls,alert,...]
 
-Seeds a fresh SQLite database (tests.support.factories.World and the services: per client one
-CS person owning `--calls` projects delivered in January, `plan_month` for February 2026 makes
-their callbacks, a third of them with a "not reached" attempt recorded by
-`outcomes.record_outcome`; and one complaint case each, opened by `cases.steps.open_case`),
-serves the web app with uvicorn in its own process (one worker, as `careops stack up` does) on a
-frozen clock, then each client (httpx, HTTP/1.1 keep-alive) loads its own person's page over
-and over. Links are made with careops.staff_links.StaffLinks and the server's key. Prints
-requests/s, median and p99 latency beside the anchor: GET /healthz (the same server and
-clients, no template, no database), and the ratio page / anchor (target >= 0.5, p99 <= 1 s).
-The kinds alternate `--rounds` times and each keeps its best round (the host may be busy);
-the load average is printed with the figures, and the server process's CPU time per request
-(steadier than the rates when other processes share the cores).
+Seeds a fresh SQLite database through the services (benchmarks/staff_seed.py: per client one
+person of each page and their own item) and makes each client's personal link with
+careops.staff_links.StaffLinks and the server's key, with the scope, subject and expiry the
+page's mails give it:
+
+    calls   R1 call list   /staff/calls/<token>   a CS person's February callbacks (`--calls`
+                                                  projects, a third with a "not reached" try)
+    alert   R3 alert page  /staff/alert/<token>   "I'm on it": their project's site down for
+                                                  three watch rounds, the incident alerted
+    weekly  R4 weekly page /staff/weekly/<token>  a TS person's form for the week, with the
+                                                  week's draft facts (callbacks, a fault)
+    fault   R5 fault page  /staff/fault/<token>   the TS contact's "record the end" form of a
+                                                  major fault reported (and notified) at NOW
+    case    R6 case page   /staff/case/<token>    a complaint opened by the CS person
+
+Every kind is seeded whichever `--kinds` (default: all) are measured, so the figures of a
+subset compare with a full run. The web app runs in its own process with uvicorn (one worker,
+as `careops stack up` does) on one frozen clock (NOW) inside every link's validity; a warm-up
+GET of each kind, in both languages, must answer 200 with the page's heading. Then each client
+(httpx, HTTP/1.1 keep-alive) loads its own person's page over and over. Prints requests/s,
+median and p99 latency beside the anchor: GET /healthz (the same server and clients, no
+template, no database), and the ratio page / anchor (target >= 0.5, p99 <= 1 s; "BELOW TARGET"
+otherwise). The kinds alternate `--rounds` times and each keeps its best round (the host may be
+busy); the load average is printed with the figures, and the server process's CPU time per
+request (steadier than the rates when other processes share the cores).
 """
 
 from __future__ import annotations
@@ -27,16 +40,25 @@ import secrets
 import sys
 import tempfile
 import time
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import httpx  # noqa: E402
 
+from benchmarks.staff_seed import KINDS, english, seed  # noqa: E402
 from careops.stack.processes import free_port  # noqa: E402
 
-NOW = datetime(2026, 2, 10, 3, 0, tzinfo=UTC)
+NOW = datetime(2026, 2, 10, 3, 0, tzinfo=UTC)  # Tuesday 11:00 Asia/Shanghai
+LABELS = {"calls": "GET R1 call list", "alert": "GET R3 alert page",
+          "weekly": "GET R4 weekly page", "fault": "GET R5 fault page", "case": "GET R6 case page"}
+# A distinctive word of each page (Chinese, English), never in an error page: the heading,
+# the weekly form's button (its error page's title says 周报 too).
+HEADINGS = {"calls": ("我的回访", "My callbacks"), "alert": ("网站故障：我来处理", "Site down"),
+            "weekly": ("提交周报", "Submit the report"),
+            "fault": ("登记故障结束", "Record the end of the fault"),
+            "case": ("事项 #", "Case #")}
 
 
 def _serve(url: str, port: int, secret: str) -> None:  # runs in the server process
@@ -48,77 +70,6 @@ def _serve(url: str, port: int, secret: str) -> None:  # runs in the server proc
 
     uvicorn.run(create_app(clock=FrozenClock(NOW)), host="127.0.0.1", port=port,
                 log_level="warning", access_log=False)
-
-
-def seed(url: str, clients: int, calls: int, secret: str) -> dict[str, list[str]]:
-    """Each client's path of each page."""
-    os.environ.update({"CAREOPS_DATABASE_URL": url, "CAREOPS_WEB__SECRET_KEY": secret})
-    from sqlalchemy import select
-
-    from careops.bootstrap import get_calendar
-    from careops.db.engine import make_engine
-    from careops.db.migrate import upgrade
-    from careops.db.models.callbacks import Callback, CallbackOutcome
-    from careops.db.models.common import Staff
-    from careops.db.uow import UnitOfWork
-    from careops.months import Month
-    from careops.rules.cases import CaseKind, Channel
-    from careops.services.callbacks.my_calls import call_list_expiry
-    from careops.services.callbacks.outcomes import OutcomeInput, record_outcome
-    from careops.services.callbacks.planning import plan_month
-    from careops.services.cases.notices import CaseEnv, case_link_expiry
-    from careops.services.cases.steps import CaseIntake, open_case
-    from careops.settings import get_settings
-    from careops.staff_links import StaffLinks
-    from tests.support.factories import World
-
-    upgrade(url)
-    engine = make_engine(url)
-    uow = UnitOfWork(engine)
-    world = World(uow)
-    month = Month(2026, 2)
-    people = []
-    for n in range(clients):
-        code = f"CS{n:03d}"
-        staff_id = world.staff(code, name=f"客服{n}", locale="en" if n % 5 == 0 else "zh_CN")
-        for k in range(calls):
-            customer = world.customer(f"C{n:03d}{k:02d}", name=f"上海第{n}-{k}号科技有限公司")
-            world.project(f"P{n:03d}{k:02d}", customer, date(2026, 1, 1 + k % 28),
-                          cs_owner_id=staff_id)
-        people.append((staff_id, code))
-    plan_month(UnitOfWork(engine), month, get_calendar(), NOW)
-    with uow:
-        callback_ids = list(uow.session.scalars(select(Callback.id).order_by(Callback.id)))
-    for callback_id in callback_ids[::3]:
-        record_outcome(UnitOfWork(engine), callback_id, OutcomeInput(
-            CallbackOutcome.NOT_REACHED, None, "关机，明天再打", None, recorded_by="bench"), NOW)
-    env = CaseEnv.from_settings(get_settings())
-    cases = {}
-    for staff_id, code in people:
-        result = open_case(UnitOfWork(engine), CaseIntake(
-            kind=CaseKind.COMPLAINT, text="网站后台登录后白屏，已经两天了 <b>急</b>",
-            taken_by=code, project_code=f"P{code[2:]}00", channel=Channel.PHONE,
-            received_at=NOW), env, NOW)
-        cases[staff_id] = result.case_id
-    links = StaffLinks(secret, "")
-    paths: dict[str, list[str]] = {"calls": [], "case": []}
-    with uow:
-        staff = {s.id: s for s in uow.session.scalars(select(Staff))}
-        from careops.db.models.cases import Case
-
-        due = {c.id: c.due_at for c in uow.session.scalars(select(Case))}
-        for staff_id, _code in people:
-            person = staff[staff_id]
-            common = dict(staff_id=staff_id, recipient=person.email,
-                          generation=person.link_generation)
-            paths["calls"].append("/staff/calls/" + links.token(
-                scope="calls", subject=str(month), expires=call_list_expiry(month), **common))
-            case_id = cases[staff_id]
-            paths["case"].append("/staff/case/" + links.token(
-                scope="case", subject=f"case:{case_id}",
-                expires=case_link_expiry(due[case_id], NOW), **common))
-    engine.dispose()
-    return paths
 
 
 async def load(base: str, paths: list[str], total: int) -> tuple[float, list[float]]:
@@ -170,30 +121,42 @@ def figures(wall: float, latencies: list[float]) -> tuple[float, float, float]:
     return len(latencies) / wall, latencies[len(latencies) // 2] * 1e3, p99 * 1e3
 
 
+def _kinds(text: str) -> tuple[str, ...]:
+    """`--kinds calls,fault`: in the order of KINDS (R1, R3, R4, R5, R6)."""
+    chosen = {k.strip() for k in text.split(",") if k.strip()}
+    if not chosen or chosen - set(KINDS):
+        raise argparse.ArgumentTypeError(f"choose among {', '.join(KINDS)}")
+    return tuple(k for k in KINDS if k in chosen)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--clients", type=int, default=50)
     parser.add_argument("--requests", type=int, default=1000, help="per kind and round")
     parser.add_argument("--rounds", type=int, default=2)
     parser.add_argument("--calls", type=int, default=10, help="callbacks per person")
+    parser.add_argument("--kinds", type=_kinds, default=KINDS,
+                        help=f"comma-separated, of {','.join(KINDS)} (default: all)")
     args = parser.parse_args()
     secret = secrets.token_urlsafe(32)  # a key careops accepts (careops.secrets)
     with tempfile.TemporaryDirectory() as tmp:
         url = f"sqlite:///{Path(tmp) / 'staff.db'}"
-        paths = seed(url, args.clients, args.calls, secret)
+        paths = seed(url, args.clients, args.calls, secret, NOW)
         port = free_port()
         server = mp.get_context("spawn").Process(target=_serve, args=(url, port, secret),
                                                  daemon=True)
         server.start()
         base = f"http://127.0.0.1:{port}"
         wait_for_web(base)
-        for kind in ("calls", "case"):  # warm up: imports, templates, first queries
-            httpx.get(base + paths[kind][0]).raise_for_status()
-        runs = {
-            "GET /healthz": ["/healthz"] * args.clients,
-            "GET R1 call list": paths["calls"],
-            "GET R6 case page": paths["case"],
-        }
+        for kind in args.kinds:  # warm up (imports, templates, first queries): the real page
+            for n, path in list(enumerate(paths[kind]))[:2]:
+                page = httpx.get(base + path)
+                word = HEADINGS[kind][1 if english(n) else 0]
+                if page.status_code != 200 or word not in page.text:
+                    raise SystemExit(f"{kind}: {path} answered {page.status_code} without "
+                                     f"{word!r}:\n{page.text[:2000]}")
+        runs = {"GET /healthz": ["/healthz"] * args.clients,
+                **{LABELS[kind]: paths[kind] for kind in args.kinds}}
         results: dict[str, tuple[float, list[float]]] = {}
         cpu: dict[str, float] = {}
         for _ in range(args.rounds):
