@@ -55,6 +55,9 @@ PG_START_TIMEOUT = 60.0
 SCHEDULER_TIMEOUT = 60.0  # the server schedules a new deployment within seconds (5 s loop)
 LOG_CHECK_SECONDS = 15.0
 STOP_TIMEOUT = 10.0
+# The Prefect server on PostgreSQL: seconds to connect, and per statement (see _on_postgres).
+PG_TIMEOUTS = {"PREFECT_SERVER_DATABASE_CONNECTION_TIMEOUT": "30",
+               "PREFECT_SERVER_DATABASE_TIMEOUT": "60"}
 
 
 class Stack:
@@ -210,7 +213,7 @@ class Stack:
             created = prefect_db.ensure_database(cfg.prefect_database_url, cfg.database_url)
             self._step(f"Prefect database {'created' if created else 'found'}: "
                        f"{masked_url(cfg.prefect_database_url)}", t)
-            return self.env | {"PREFECT_API_DATABASE_CONNECTION_URL": cfg.prefect_database_url}
+            return self._on_postgres(cfg.prefect_database_url)
         if not cfg.embedded_postgres:
             return self.env
         bin_dir = embedded_pg.find_bin_dir()
@@ -228,7 +231,18 @@ class Stack:
         prefect_db.ensure_database(pg.url(), pg.url("postgres"))
         self._step(f"Prefect database: PostgreSQL {'created' if created else 'started'} in "
                    f"{pg.data_dir} (127.0.0.1:{pg.port}, log {pg.log_path})", t)
-        return self.env | {"PREFECT_API_DATABASE_CONNECTION_URL": pg.url()}
+        return self._on_postgres(pg.url())
+
+    def _on_postgres(self, url: str) -> dict[str, str]:
+        """The server's environment on PostgreSQL. Prefect's defaults (5 s to connect, 10 s per
+        statement) make its background services log an ERROR when a loaded machine is slow to
+        hand over a connection (seen in CI: monitor_cancelled_flow_runs failing after 5.8 s);
+        a slow answer is not an error here, so the stack allows more unless the operator set them.
+        """
+        env = self.env | {"PREFECT_API_DATABASE_CONNECTION_URL": url}
+        for name, seconds in PG_TIMEOUTS.items():
+            env.setdefault(name, seconds)
+        return env
 
     def _show_server_errors(self, errors: list[str]) -> None:
         """One line per error, never a traceback: the whole record is in the server log."""

@@ -15,7 +15,13 @@ from pathlib import Path
 
 import pytest
 
-from tests.support.burst import create_burst, error_lines, tracebacks, wait_final
+from tests.support.burst import (
+    create_burst,
+    error_lines,
+    error_records,
+    tracebacks,
+    wait_final,
+)
 from tests.support.stack import RunningStack, stack_with_auth_string
 
 pytestmark = [
@@ -53,5 +59,5 @@ def test_a_burst_of_runs_is_created_and_completed_without_a_server_error(
         f"final states after {result.finish_seconds:.0f} s (awaited: all {BURST} runs final "
         f"within {FINAL_TIMEOUT:.0f} s): {result.states}"
     )
-    assert error_lines(server_log) == [], "\n".join(error_lines(server_log)[:10])
+    assert error_lines(server_log) == [], error_records(server_log)
     assert tracebacks(stack.output) == 0, stack.output

@@ -18,6 +18,7 @@ from uuid import UUID
 from careops.stack.prefect_setup import with_client
 
 ERROR_LINE = re.compile(r"\| ERROR\s+\|")
+LOG_LINE = re.compile(r"^\d\d:\d\d:\d\d\.\d+ \|")  # a record's first line
 BURST_TAG = "burst"
 
 
@@ -90,14 +91,35 @@ def wait_final(api_url: str, result: BurstResult, timeout: float, started: float
         result.states[name] = result.states.get(name, 0) + 1
 
 
-def error_lines(log: Path, offset: int = 0) -> list[str]:
-    """The ERROR lines a Prefect log gained after byte `offset`."""
+def _log_text(log: Path, offset: int) -> str:
     if not log.exists():
-        return []
+        return ""
     with log.open("rb") as handle:
         handle.seek(offset)
-        text = handle.read().decode("utf-8", errors="replace")
-    return [line for line in text.splitlines() if ERROR_LINE.search(line)]
+        return handle.read().decode("utf-8", errors="replace")
+
+
+def error_lines(log: Path, offset: int = 0) -> list[str]:
+    """The ERROR lines a Prefect log gained after byte `offset`."""
+    return [line for line in _log_text(log, offset).splitlines() if ERROR_LINE.search(line)]
+
+
+def error_records(log: Path, offset: int = 0, limit: int = 3) -> str:
+    """The first `limit` ERROR records after `offset`, each with its traceback (the lines up
+    to the next timestamped one): what a failed assertion shows, so CI's log names the cause."""
+    records: list[list[str]] = []
+    in_record = False
+    for line in _log_text(log, offset).splitlines():
+        if ERROR_LINE.search(line):
+            if len(records) == limit:
+                break
+            records.append([line])
+            in_record = True
+        elif LOG_LINE.match(line):
+            in_record = False
+        elif in_record and len(records[-1]) < 60:
+            records[-1].append(line)
+    return "\n\n".join("\n".join(r) for r in records)
 
 
 def tracebacks(text: str) -> int:
