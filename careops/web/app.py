@@ -39,6 +39,7 @@ from careops.web.staff import staff_routers
 from careops.web.staff.pages import StaffPages
 from careops.web.survey import survey_router
 from careops.web.tokens import LinkExpired, LinkInvalid, same_recipient
+from careops.web.views import PageViews, reads_never_wait
 
 COMMENT_LIMIT = 2000
 TEMPLATES = Path(__file__).parent / "templates"
@@ -81,12 +82,12 @@ class SecurityHeaders:
         await self.app(scope, receive, send_with_headers)
 
 
-# The pages are `def` endpoints: Starlette runs each in anyio's thread pool (40 threads by
-# default). Their work is CPU under one GIL (page views no longer wait for SQLite's write lock:
-# UnitOfWork.reading), so 40 threads only take turns at the GIL, switching every 5 ms, and every
-# request's latency grows with the crowd (p99 > 2 s at 50 clients). A few threads take requests
-# in their arrival order and finish each sooner; a writer waiting for the lock (busy timeout)
-# still leaves the other threads free for the pages.
+# The posts (and, on PostgreSQL, the page views: careops.web.views) are `def` endpoints:
+# Starlette runs each in anyio's thread pool (40 threads by default). Their work is CPU under one
+# GIL, so 40 threads only take turns at the GIL, switching every 5 ms, and every request's latency
+# grows with the crowd (p99 > 2 s at 50 clients). A few threads take requests in their arrival
+# order and finish each sooner; a writer waiting for the lock (busy timeout) still leaves the
+# other threads free.
 WEB_THREADS = 4
 
 
@@ -119,6 +120,9 @@ def create_app(
 
     def uow() -> UnitOfWork:
         return UnitOfWork(engine or get_engine(settings.database_url), serial=serial)
+
+    # page views that only read: inline on the event loop on a SQLite file (careops.web.views)
+    views = PageViews(reads_never_wait(engine or get_engine(settings.database_url)))
 
     def read_uow() -> UnitOfWork:  # a page view: no write lock (UnitOfWork.reading)
         return UnitOfWork.reading(engine or get_engine(settings.database_url))
@@ -171,6 +175,7 @@ def create_app(
         return response
 
     @app.get("/opinion/{token}", response_class=HTMLResponse)
+    @views
     def opinion_page(request: Request, token: str, lang: str | None = None):
         found, error = claim_case(request, token, lang)
         if error is not None:
@@ -213,9 +218,9 @@ def create_app(
         return page(request, "message.html", locale, title=t("thanks_title"), body=body)
 
     app.include_router(survey_router(settings, uow, read_uow, clock, protector, page,
-                                     survey_links(settings)))
+                                     survey_links(settings), views))
     staff = StaffPages(settings, lambda: engine or get_engine(settings.database_url), clock,
-                       protector, page, staff_links(settings), serial)
+                       protector, page, staff_links(settings), serial, views)
     for router in staff_routers(staff):
         app.include_router(router)
     return app

@@ -35,6 +35,7 @@ from careops.settings import Settings
 from careops.web import csrf
 from careops.web.i18n import pick_locale
 from careops.web.survey_words import survey_translator
+from careops.web.views import PageViews
 
 MAX_TOKEN = 512
 
@@ -47,6 +48,7 @@ def survey_router(
     protector: csrf.Csrf,
     page: Callable[..., HTMLResponse],
     links: SurveyLinks,
+    views: PageViews,
 ) -> APIRouter:
     router = APIRouter()
 
@@ -104,6 +106,7 @@ def survey_router(
         return response
 
     @router.get("/survey/{token}", response_class=HTMLResponse)
+    @views
     def survey_page(request: Request, token: str, lang: str | None = None):
         found, error = claim(request, token, lang)
         if error is not None:

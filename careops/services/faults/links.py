@@ -25,7 +25,7 @@ from careops.db.models.common import Staff
 from careops.db.models.faults import Fault
 from careops.rules.faults import FaultSeverity, FaultState, Purpose
 from careops.services.faults.env import FaultEnv
-from careops.services.faults.recipients import Recipient, resolve
+from careops.services.faults.recipients import ProjectPeople, Recipient, resolve_for
 
 SCOPE = "fault"
 STEPS = ("file", "resolve", "analysis")
@@ -64,18 +64,20 @@ def parse_subject(text: str) -> tuple[int, str] | None:
     return int(parts[1]), parts[2]
 
 
-def step_open(fault: Fault, step: str) -> bool:
-    """Whether the fault still waits for `step` (a link to a done step shows "done")."""
+def step_open(state: str, step: str) -> bool:
+    """Whether a fault in `state` still waits for `step` (a link to a done step shows "done")."""
     if step == "file":
-        return fault.state == FaultState.REPORTED
+        return state == FaultState.REPORTED
     if step == "resolve":
-        return fault.state in (FaultState.REPORTED, FaultState.FILED, FaultState.ESCALATED)
-    return fault.state == FaultState.RESOLVED
+        return state in (FaultState.REPORTED, FaultState.FILED, FaultState.ESCALATED)
+    return state == FaultState.RESOLVED
 
 
-def may_act(session: Session, env: FaultEnv, fault: Fault, step: str, staff_id: int) -> bool:
-    """Whether the staff member is one the routing names for `step` of this fault now."""
-    people, _ = resolve(session, env, fault, STEP_ROLES[step])
+def may_act(session: Session, env: FaultEnv, project: ProjectPeople, step: str,
+            staff_id: int) -> bool:
+    """Whether the staff member is one the routing names for `step` of the fault's `project`
+    now (the project's manager / TS contact, the TS supervisor)."""
+    people, _ = resolve_for(session, env, project, STEP_ROLES[step])
     return any(p.staff_id == staff_id for p in people)
 
 
@@ -98,7 +100,8 @@ def links_for(session: Session, env: FaultEnv, fault: Fault, purpose: Purpose,
     for step in PURPOSE_STEPS.get(purpose, ()):
         if step == "file" and fault.severity != FaultSeverity.MAJOR:
             continue  # a minor fault needs no filing
-        if not step_open(fault, step) or not may_act(session, env, fault, step, person.staff_id):
+        if not step_open(fault.state, step) or not may_act(session, env, fault.project, step,
+                                                           person.staff_id):
             continue
         staff = session.get(Staff, person.staff_id)
         until = expiry(fault, step, now)

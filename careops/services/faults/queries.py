@@ -7,7 +7,7 @@ from dataclasses import asdict, dataclass
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from careops.db.models.common import Project
@@ -88,32 +88,52 @@ class FaultView:
 
 
 def timeline(session: Session, fault_id: int) -> list[TimelineEntry]:
-    """Every step, note and notice of a fault, oldest first; notices carry delivery status."""
-    events = session.scalars(
-        select(FaultEvent).where(FaultEvent.fault_id == fault_id).order_by(FaultEvent.id)
-    ).all()
-    rows = session.execute(
-        select(FaultNotice.event_id, FaultNotice.recipients, OutboxMessage.status)
-        .join(OutboxMessage, OutboxMessage.key == FaultNotice.outbox_key, isouter=True)
-        .where(FaultNotice.fault_id == fault_id)
-        .order_by(FaultNotice.id)
-    ).all()
+    """Every step, note and notice of a fault, oldest first; notices carry delivery status.
+
+    Two prebuilt plain queries (every view of a fault page reads them; call after a flush)."""
+    conn = session.connection()
     delivery: dict[int, list[str]] = {}
-    for event_id, recipients, status in rows:
+    for event_id, recipients, status in conn.execute(_NOTICES, {"id": fault_id}):
         delivery.setdefault(event_id, []).append(f"{recipients}: {status or 'unknown'}")
     return [
         TimelineEntry(e.at, e.kind, e.actor, e.details, "; ".join(delivery.get(e.id, [])))
-        for e in events
+        for e in conn.execute(_EVENTS, {"id": fault_id})
     ]
+
+
+_event, _notice, _outbox = FaultEvent.__table__, FaultNotice.__table__, OutboxMessage.__table__
+_EVENTS = (select(_event.c.id, _event.c.at, _event.c.kind, _event.c.actor, _event.c.details)
+           .where(_event.c.fault_id == bindparam("id")).order_by(_event.c.id))
+_NOTICES = (select(_notice.c.event_id, _notice.c.recipients, _outbox.c.status)
+            .outerjoin(_outbox, _outbox.c.key == _notice.c.outbox_key)
+            .where(_notice.c.fault_id == bindparam("id")).order_by(_notice.c.id))
+
+
+ANALYSIS_KEYS = ("impact", "handling", "root_cause", "corrective_actions",
+                 "preventive_actions", "author", "submitted_at")
+
+
+def analysis_dict(analysis, prefix: str = "") -> dict:
+    """The analysis as FaultView holds it, from a FaultAnalysis or a row (`prefix` + column)."""
+    return {key: getattr(analysis, prefix + key) for key in ANALYSIS_KEYS}
 
 
 def fault_view(session: Session, fault: Fault) -> FaultView:
     session.flush()
     project = fault.project
     analysis = session.scalar(select(FaultAnalysis).where(FaultAnalysis.fault_id == fault.id))
+    return build_view(fault, project.code, project.name, project.customer.name,
+                      project.customer.contact_name, timeline(session, fault.id),
+                      None if analysis is None else analysis_dict(analysis))
+
+
+def build_view(fault, project_code: str, project_name: str, customer_name: str,
+               contact_name: str, entries: list[TimelineEntry], analysis: dict | None
+               ) -> FaultView:
+    """The view of `fault`: a Fault, or a plain row with the fault table's columns."""
     return FaultView(
-        id=fault.id, project_code=project.code, project_name=project.name,
-        customer_name=project.customer.name, contact_name=project.customer.contact_name,
+        id=fault.id, project_code=project_code, project_name=project_name,
+        customer_name=customer_name, contact_name=contact_name,
         severity=str(fault.severity), state=str(fault.state), occurred_at=fault.occurred_at,
         place=fault.place, symptoms=fault.symptoms, handling_plan=fault.handling_plan,
         reporter=fault.reporter, reported_at=fault.reported_at, filed_at=fault.filed_at,
@@ -122,14 +142,7 @@ def fault_view(session: Session, fault: Fault) -> FaultView:
         analysis_due_at=fault.analysis_due_at,
         analysis_due_pending_year=fault.analysis_due_pending_year, analysed_at=fault.analysed_at,
         closed_at=fault.closed_at, next_chase_at=fault.timer_due_at,
-        chases_sent=fault.timer_count or 0, timeline=timeline(session, fault.id),
-        analysis=None if analysis is None else {
-            "impact": analysis.impact, "handling": analysis.handling,
-            "root_cause": analysis.root_cause,
-            "corrective_actions": analysis.corrective_actions,
-            "preventive_actions": analysis.preventive_actions, "author": analysis.author,
-            "submitted_at": analysis.submitted_at,
-        },
+        chases_sent=fault.timer_count or 0, timeline=entries, analysis=analysis,
     )
 
 

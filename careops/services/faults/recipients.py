@@ -10,6 +10,7 @@ skipped silently: it comes back as an `Unreached` for the notice and the sender.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Protocol
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -84,12 +85,27 @@ def _by_role(session: Session, department: str, *roles: StaffRole) -> list[Staff
     return []
 
 
+class ProjectPeople(Protocol):
+    """What the roles of people read of a project: an ORM Project or a page's plain row."""
+
+    code: str
+    sales_id: int | None
+    manager_id: int | None
+    ts_contact_id: int | None
+
+
 def resolve(
     session: Session, env: FaultEnv, fault: Fault, roles: list[str]
 ) -> tuple[list[Recipient], list[Unreached]]:
     """The people behind `roles` for this fault's project, each address once, and who of the
     roles could not be reached (nobody named, inactive, no department contact, no address)."""
-    project = fault.project
+    return resolve_for(session, env, fault.project, roles)
+
+
+def resolve_for(
+    session: Session, env: FaultEnv, project: ProjectPeople, roles: list[str]
+) -> tuple[list[Recipient], list[Unreached]]:
+    """`resolve` for a project (the "customer" role needs an ORM Project: its customer)."""
     out: dict[str, Recipient] = {}
     unreached: list[Unreached] = []
 

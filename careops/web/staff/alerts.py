@@ -130,6 +130,7 @@ def alerts_router(staff: StaffPages) -> APIRouter:
                           done=done or [])
 
     @router.get("/staff/alert/{token}", response_class=HTMLResponse)
+    @staff.view
     def alert_page(request: Request, token: str, lang: str | None = None):
         ctx = staff.open(request, "alert", token, lang)
         if isinstance(ctx, HTMLResponse):

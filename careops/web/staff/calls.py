@@ -113,6 +113,7 @@ def calls_router(staff: StaffPages) -> APIRouter:
                           case=case, form_id=secrets.token_urlsafe(16))
 
     @router.get("/staff/calls/{token}", response_class=HTMLResponse)
+    @staff.view
     def calls_page(request: Request, token: str, lang: str | None = None,
                    saved: int = 0, case: int = 0):
         ctx = staff.open(request, SCOPE, token, lang)

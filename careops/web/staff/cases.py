@@ -132,6 +132,7 @@ def cases_router(staff: StaffPages) -> APIRouter:
                                 status_code=303)
 
     @router.get("/staff/case/{token}", response_class=HTMLResponse)
+    @staff.view
     def case_page(request: Request, token: str, lang: str | None = None,
                   done: str | None = None):
         found = opened(request, token, lang)

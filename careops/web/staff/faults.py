@@ -20,12 +20,12 @@ from datetime import datetime
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse
 
-from careops.db.models.faults import Fault
 from careops.errors import CareopsError, InvalidTransition
 from careops.rules.faults import FaultSeverity, FaultState
 from careops.services.faults.env import FaultEnv
 from careops.services.faults.links import SCOPE, may_act, parse_subject, step_open
-from careops.services.faults.queries import FaultView, fault_view
+from careops.services.faults.page import read_fault_page
+from careops.services.faults.queries import FaultView
 from careops.services.faults.steps import AnalysisInput, file_fault, resolve_fault, submit_analysis
 from careops.web import csrf
 from careops.web.staff.faults_words import WORDS
@@ -72,11 +72,11 @@ def faults_router(staff: StaffPages, env: FaultEnv | None = None) -> APIRouter:
         fault_id, step = parsed
         uow = staff.read_uow()
         with uow:
-            fault = uow.session.get(Fault, fault_id)
-            if fault is None or not may_act(uow.session, fault_env(), fault, step,
-                                            ctx.person.id):
+            page = read_fault_page(uow.session, fault_id)
+            if page is None or not may_act(uow.session, fault_env(), page.project, step,
+                                           ctx.person.id):
                 return staff.notice(request, ctx.locale, "invalid", 404)
-            return Opened(ctx, step, fault_view(uow.session, fault), step_open(fault, step))
+        return Opened(ctx, step, page.view, step_open(page.view.state, step))
 
     def form(request: Request, o: Opened, status: int = 200, error: str | None = None,
              **values: str) -> HTMLResponse:
@@ -95,6 +95,7 @@ def faults_router(staff: StaffPages, env: FaultEnv | None = None) -> APIRouter:
         return staff.notice(request, o.ctx.locale, f"done_{o.step}", 200, WORDS, id=o.fault.id)
 
     @router.get("/staff/fault/{token}", response_class=HTMLResponse)
+    @staff.view
     def fault_page(request: Request, token: str, lang: str | None = None) -> HTMLResponse:
         o = load(request, token, lang)
         if isinstance(o, HTMLResponse):

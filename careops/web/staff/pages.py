@@ -31,6 +31,7 @@ from careops.staff_links import LinkExpired, LinkInvalid, LinkRevoked, StaffClai
 from careops.web import csrf
 from careops.web.i18n import pick_locale
 from careops.web.staff.words import words_for
+from careops.web.views import PageViews
 
 COOKIE_PATH = "/staff"
 
@@ -47,7 +48,8 @@ class StaffPages:
     def __init__(self, settings: Settings, engine: Callable[[], Engine],
                  clock: Callable[[], datetime], protector: csrf.Csrf,
                  page: Callable[..., HTMLResponse], links: StaffLinks,
-                 serial: threading.RLock | None = None) -> None:
+                 serial: threading.RLock | None = None,
+                 view: PageViews | None = None) -> None:
         self.settings = settings
         self.engine = engine
         self.clock = clock
@@ -55,6 +57,8 @@ class StaffPages:
         self.page = page
         self.links = links
         self.serial = serial  # the app's writers take turns (UnitOfWork's `serial`)
+        # `@staff.view` on a GET endpoint: where it runs (careops.web.views)
+        self.view = view or PageViews(inline=False)
 
     def uow(self) -> UnitOfWork:
         return UnitOfWork(self.engine(), serial=self.serial)

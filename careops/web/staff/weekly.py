@@ -176,6 +176,7 @@ def weekly_router(staff: StaffPages) -> APIRouter:
                       at=staff.local(view.current.submitted_at)) if view.current else "")
 
     @router.get("/staff/weekly/{token}", response_class=HTMLResponse)
+    @staff.view
     def weekly_page(request: Request, token: str, lang: str | None = None):
         found = opened(request, token, lang)
         return found if isinstance(found, HTMLResponse) else show(request, *found)
