@@ -15,10 +15,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
-from sqlalchemy import select
+from sqlalchemy import Row, bindparam, select
 
-from careops.db.models.common import Staff
-from careops.db.models.watch import SiteCheck, SiteIncident
+from careops.db.base import UTCDateTime
+from careops.db.models.common import Customer, Project, Staff
+from careops.db.models.watch import MonitoredSite, SiteCheck, SiteIncident
 from careops.db.uow import UnitOfWork
 from careops.errors import CareopsError, NotFound
 
@@ -71,54 +72,72 @@ class AckResult:
     ended: list[int] = field(default_factory=list)  # back up already: nothing to acknowledge
 
 
-def _ids_for(session, subject: str) -> list[int]:
+def show_alert(uow: UnitOfWork, subject: str) -> AlertView:
+    """The incidents an alert's subject names (NotFound when none), by start: one prebuilt
+    plain query (`_BY_ID` or `_BY_ROUND`)."""
     kind, _, rest = subject.partition(":")
+    query, params = None, {}
     if kind == "incident" and rest.isdigit():
-        return [int(rest)] if session.get(SiteIncident, int(rest)) is not None else []
-    if kind == "group":
+        query, params = _BY_ID, {"id": int(rest)}
+    elif kind == "group":
         period_id, _, stamp = rest.rpartition(":")
         try:
             at = datetime.strptime(stamp, STAMP).replace(tzinfo=UTC)
         except ValueError:
-            return []
-        failed = select(SiteCheck.site_id).where(SiteCheck.at == at, SiteCheck.ok.is_(False))
-        return list(session.scalars(select(SiteIncident.id).where(
-            SiteIncident.period_id == period_id, SiteIncident.alerted_at <= at,
-            SiteIncident.site_id.in_(failed),
-            (SiteIncident.ended_at.is_(None)) | (SiteIncident.ended_at > at))
-            .order_by(SiteIncident.id)))
-    return []
+            pass
+        else:
+            query, params = _BY_ROUND, {"period": period_id, "at": at}
+    rows = []
+    if query is not None:
+        with uow:
+            rows = uow.session.connection().execute(query, params).all()
+    if not rows:
+        raise NotFound(f"no site incident for {subject!r}")
+    return AlertView(subject, [_view(r) for r in rows])
 
 
-def _latest(session, site_id: int) -> dict | None:
-    check = session.scalars(select(SiteCheck).where(SiteCheck.site_id == site_id)
-                            .order_by(SiteCheck.at.desc()).limit(1)).first()
-    if check is None:
-        return None
-    return {"at": check.at, "ok": check.ok, "status": check.status_code,
-            "ms": check.response_ms, "error": check.error or ""}
-
-
-def _view(session, incident: SiteIncident) -> IncidentView:
-    site = incident.site
-    by = incident.acknowledged_by
+def _view(r: Row) -> IncidentView:
+    latest = None if r.check_id is None else {
+        "at": r.check_at, "ok": r.check_ok, "status": r.status_code, "ms": r.response_ms,
+        "error": r.check_error or ""}
     return IncidentView(
-        incident.id, site.url, site.project.code, site.project.name, site.project.customer.name,
-        incident.started_at, incident.ended_at, incident.last_error, incident.reminders,
-        _latest(session, site.id), by.name if by else None, by.code if by else None,
-        incident.acknowledged_at)
+        r.id, r.url, r.project_code, r.project_name, r.customer_name, r.started_at,
+        r.ended_at, r.last_error, r.reminders, latest, r.by_name, r.by_code, r.acknowledged_at)
 
 
-def show_alert(uow: UnitOfWork, subject: str) -> AlertView:
-    """The incidents an alert's subject names (NotFound when none)."""
-    with uow:
-        session = uow.session
-        ids = _ids_for(session, subject)
-        if not ids:
-            raise NotFound(f"no site incident for {subject!r}")
-        incidents = session.scalars(select(SiteIncident).where(SiteIncident.id.in_(ids))
-                                    .order_by(SiteIncident.started_at, SiteIncident.id))
-        return AlertView(subject, [_view(session, i) for i in incidents])
+# The alert page reads on every view: built once here (not per request) as plain Core over
+# the tables, an incident with its site, project, customer, who acknowledged it and its
+# site's latest check (by `at`, unique per site) in one row.
+_inc, _site = SiteIncident.__table__, MonitoredSite.__table__
+_project, _customer = Project.__table__, Customer.__table__
+_by = Staff.__table__.alias("acked_by")
+_check, _later = SiteCheck.__table__.alias("latest"), SiteCheck.__table__.alias("later")
+_failed = SiteCheck.__table__.alias("failed")
+_LATEST_ID = (select(_later.c.id).where(_later.c.site_id == _site.c.id)
+              .order_by(_later.c.at.desc()).limit(1).correlate(_site).scalar_subquery())
+_ALERT = (
+    select(_inc.c.id, _site.c.url, _project.c.code.label("project_code"),
+           _project.c.name.label("project_name"), _customer.c.name.label("customer_name"),
+           _inc.c.started_at, _inc.c.ended_at, _inc.c.last_error, _inc.c.reminders,
+           _check.c.id.label("check_id"), _check.c.at.label("check_at"),
+           _check.c.ok.label("check_ok"), _check.c.status_code, _check.c.response_ms,
+           _check.c.error.label("check_error"), _by.c.name.label("by_name"),
+           _by.c.code.label("by_code"), _inc.c.acknowledged_at)
+    .join_from(_inc, _site, _site.c.id == _inc.c.site_id)
+    .join(_project, _project.c.id == _site.c.project_id)
+    .join(_customer, _customer.c.id == _project.c.customer_id)
+    .outerjoin(_check, _check.c.id == _LATEST_ID)
+    .outerjoin(_by, _by.c.id == _inc.c.acknowledged_by_id)
+    .order_by(_inc.c.started_at, _inc.c.id))
+_BY_ID = _ALERT.where(_inc.c.id == bindparam("id"))
+# a grouped alert: every incident of the period alerted by the round whose site failed it
+# and that had not ended by then
+_at = bindparam("at", type_=UTCDateTime())
+_BY_ROUND = _ALERT.where(
+    _inc.c.period_id == bindparam("period"), _inc.c.alerted_at <= _at,
+    _inc.c.site_id.in_(select(_failed.c.site_id).where(_failed.c.at == _at,
+                                                       _failed.c.ok.is_(False))),
+    _inc.c.ended_at.is_(None) | (_inc.c.ended_at > _at))
 
 
 def acknowledge(uow: UnitOfWork, incident_ids: list[int], now: datetime, *,
