@@ -63,7 +63,7 @@ def freeze(monkeypatch: pytest.MonkeyPatch, clock: FrozenClock) -> FrozenClock:
                 monkeypatch.setattr(module, attr, swapped(value))
                 continue
             for fn in _functions(value):
-                if id(fn) in seen or not fn.__module__.startswith(PACKAGES):
+                if id(fn) in seen or not (fn.__module__ or "").startswith(PACKAGES):
                     continue
                 seen.add(id(fn))
                 defaults = fn.__defaults__ or ()

@@ -11,14 +11,18 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import or_, select
+from sqlalchemy import bindparam, or_, select
 from sqlalchemy.orm import Session
 
 from careops.db.models.callbacks import Callback, CallbackOutcome, CallbackStatus
 from careops.db.models.common import Customer, Project
 from careops.db.models.faults import Fault
+
+if TYPE_CHECKING:
+    from sqlalchemy import Select
 
 
 @dataclass(frozen=True)
@@ -80,28 +84,52 @@ class WeekFacts:
                 "faults_resolved": len(self.faults_resolved)}
 
 
+def _statements(projects: Select) -> tuple[Select, Select]:
+    """The callbacks and faults of the week of `projects` (ids), in the order the report lists
+    them; the window is bound at each call (:start, :end, :monday, :meeting_day)."""
+    start, end = bindparam("start"), bindparam("end")
+    recorded = (_cb.recorded_at >= start) & (_cb.recorded_at < end)
+    due_missed = ((_cb.due_date >= bindparam("monday")) & (_cb.due_date < bindparam("meeting_day"))
+                  & _cb.status.in_([CallbackStatus.OPEN, CallbackStatus.MISSED]))
+    callbacks = (
+        select(_cb.status, _cb.outcome, _cb.due_date, _cb.recorded_at, _pj.code, _cu.name)
+        .join_from(Callback.__table__, Project.__table__, _pj.id == _cb.project_id)
+        .join(Customer.__table__, _cu.id == _pj.customer_id)
+        .where(_cb.project_id.in_(projects),
+               or_(recorded & (_cb.status == CallbackStatus.DONE), due_missed))
+        .order_by(_cb.due_date, _pj.code))
+    faults = (
+        select(_ft.id, _ft.severity, _ft.state, _ft.symptoms, _ft.reported_at, _ft.ended_at,
+               _pj.code, _cu.name)
+        .join_from(Fault.__table__, Project.__table__, _pj.id == _ft.project_id)
+        .join(Customer.__table__, _cu.id == _pj.customer_id)
+        .where(_ft.project_id.in_(projects),
+               or_((_ft.reported_at >= start) & (_ft.reported_at < end),
+                   (_ft.ended_at >= start) & (_ft.ended_at < end)))
+        .order_by(_ft.reported_at, _ft.id))
+    return callbacks, faults
+
+
+# Prebuilt once (plain columns, the window and the TS contact bound per call): the personal
+# weekly page reads them on every view, the reminder once a person; building the statements and
+# their cache keys, and ORM rows, cost more than the queries.
+_cb, _ft = Callback.__table__.c, Fault.__table__.c
+_pj, _cu = Project.__table__.c, Customer.__table__.c
+_DEPARTMENT = _statements(select(_pj.id))
+_CONTACT = _statements(select(_pj.id).where(_pj.ts_contact_id == bindparam("ts_contact_id")))
+
+
 def week_facts(session: Session, window: WeekWindow, ts_contact_id: int | None = None
                ) -> WeekFacts:
     """The week's facts for one TS contact's projects, or the whole department (None)."""
     facts = WeekFacts()
-    projects = select(Project.id)
-    if ts_contact_id is not None:
-        projects = projects.where(Project.ts_contact_id == ts_contact_id)
-    recorded = (Callback.recorded_at >= window.start) & (Callback.recorded_at < window.end)
-    due_missed = (
-        (Callback.due_date >= window.monday) & (Callback.due_date < window.meeting_day)
-        & Callback.status.in_([CallbackStatus.OPEN, CallbackStatus.MISSED])
-    )
-    rows = session.execute(
-        select(Callback.status, Callback.outcome, Callback.due_date, Callback.recorded_at,
-               Project.code, Customer.name)
-        .join(Project, Project.id == Callback.project_id)
-        .join(Customer, Customer.id == Project.customer_id)
-        .where(Callback.project_id.in_(projects),
-               or_(recorded & (Callback.status == CallbackStatus.DONE), due_missed))
-        .order_by(Callback.due_date, Project.code)
-    ).all()
-    for status, outcome, due, recorded_at, code, customer in rows:
+    params = {"start": window.start, "end": window.end, "monday": window.monday,
+              "meeting_day": window.meeting_day, "ts_contact_id": ts_contact_id}
+    callbacks, faults = _DEPARTMENT if ts_contact_id is None else _CONTACT
+    if session.autoflush:  # as the ORM queries did: pending changes are seen
+        session.flush()
+    conn = session.connection()
+    for status, outcome, due, recorded_at, code, customer in conn.execute(callbacks, params):
         fact = CallbackFact(code, customer, due, str(outcome) if outcome else None, recorded_at)
         if status != CallbackStatus.DONE:
             facts.missed.append(fact)
@@ -109,20 +137,12 @@ def week_facts(session: Session, window: WeekWindow, ts_contact_id: int | None =
             facts.not_reached.append(fact)
         else:
             facts.done.append(fact)
-    in_week = lambda column: (column >= window.start) & (column < window.end)  # noqa: E731
-    faults = session.execute(
-        select(Fault, Project.code, Customer.name)
-        .join(Project, Project.id == Fault.project_id)
-        .join(Customer, Customer.id == Project.customer_id)
-        .where(Fault.project_id.in_(projects),
-               or_(in_week(Fault.reported_at), in_week(Fault.ended_at)))
-        .order_by(Fault.reported_at, Fault.id)
-    ).all()
-    for fault, code, customer in faults:
-        fact = FaultFact(fault.id, code, customer, str(fault.severity), str(fault.state),
-                         fault.symptoms, fault.reported_at, fault.ended_at)
-        if window.start <= fault.reported_at < window.end:
+    for fault_id, severity, state, symptoms, reported_at, ended_at, code, customer in (
+            conn.execute(faults, params)):
+        fact = FaultFact(fault_id, code, customer, str(severity), str(state), symptoms,
+                         reported_at, ended_at)
+        if window.start <= reported_at < window.end:
             facts.faults_reported.append(fact)
-        if fault.ended_at is not None and window.start <= fault.ended_at < window.end:
+        if ended_at is not None and window.start <= ended_at < window.end:
             facts.faults_resolved.append(fact)
     return facts

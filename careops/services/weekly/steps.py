@@ -12,7 +12,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
-from sqlalchemy import select
+from sqlalchemy import Row, select
 from sqlalchemy.orm import Session
 
 from careops.charts import ChartError, bar_chart_png
@@ -145,8 +145,9 @@ def queue_addendum(session: Session, env: WeeklyEnv, meeting: WeeklyMeeting,
     return sent
 
 
-def may_mark_away(staff: Staff) -> bool:
-    """Whether `staff` marks TS members away on the weekly page: the active TS head."""
+def may_mark_away(staff: Staff | Row) -> bool:
+    """Whether `staff` (or a plain row with its active, department and role) marks TS members
+    away on the weekly page: the active TS head."""
     return bool(staff.active and staff.department == Department.TS
                 and staff.role == StaffRole.HEAD)
 
