@@ -19,6 +19,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from careops.db.models.common import Staff
@@ -42,6 +43,7 @@ PURPOSE_STEPS: dict[Purpose, tuple[str, ...]] = {
     Purpose.ANALYSIS_REMINDER: ("analysis",),
     Purpose.ANALYSIS_OVERDUE: ("analysis",),
 }
+PROJECT_ROLES = ("sales", "manager", "ts_contact")  # a project names them: <role>_id
 FILE_DAYS, RESOLVE_DAYS, ANALYSIS_GRACE_DAYS, PENDING_DAYS = 7, 30, 7, 30
 
 
@@ -76,9 +78,21 @@ def step_open(state: str, step: str) -> bool:
 def may_act(session: Session, env: FaultEnv, project: ProjectPeople, step: str,
             staff_id: int) -> bool:
     """Whether the staff member is one the routing names for `step` of the fault's `project`
-    now (the project's manager / TS contact, the TS supervisor)."""
-    people, _ = resolve_for(session, env, project, STEP_ROLES[step])
+    now (the project's manager / TS contact, the TS supervisor).
+
+    For the project's own people (file, resolve: every view of those pages) the same answer as
+    `resolve_for` without loading anyone: named by the project, active, with an address."""
+    roles = STEP_ROLES[step]
+    if all(role in PROJECT_ROLES for role in roles):
+        if staff_id not in {getattr(project, f"{role}_id") for role in roles}:
+            return False
+        return bool(session.scalar(_ACTIVE_EMAIL, {"id": staff_id}))
+    people, _ = resolve_for(session, env, project, roles)
     return any(p.staff_id == staff_id for p in people)
+
+
+_staff = Staff.__table__.c
+_ACTIVE_EMAIL = select(_staff.email).where(_staff.id == bindparam("id"), _staff.active.is_(True))
 
 
 def expiry(fault: Fault, step: str, now: datetime) -> datetime:
