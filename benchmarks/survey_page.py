@@ -98,12 +98,21 @@ async def load(base: str, paths: list[str], total: int, kind: str) -> list[float
     return latencies
 
 
-def report(kind: str, latencies: list[float]) -> str:
-    wall = -latencies.pop()
-    latencies.sort()
-    p99 = latencies[int(len(latencies) * 0.99) - 1]
-    return (f"{kind:<16} {len(latencies) / wall:8.0f} req/s   median "
-            f"{statistics.median(latencies) * 1e3:6.1f} ms   p99 {p99 * 1e3:6.1f} ms")
+def figures(latencies: list[float]) -> tuple[float, float, float]:
+    """(req/s, median ms, p99 ms) of a `load` result (its last item: minus the wall time)."""
+    wall, done = -latencies[-1], sorted(latencies[:-1])
+    p99 = done[int(len(done) * 0.99) - 1]
+    return len(done) / wall, statistics.median(done) * 1e3, p99 * 1e3
+
+
+def report(kind: str, latencies: list[float], anchor: float | None = None) -> str:
+    """One line; beside the anchor's rate, the ratio and whether the target holds (issue 19:
+    at least 0.5x of /healthz, p99 <= 1 s)."""
+    rate, median, p99 = figures(latencies)
+    tail = "" if anchor is None else f"   x{rate / anchor:.2f} of the anchor" + (
+        "" if rate >= 0.5 * anchor and p99 <= 1000 else "  BELOW TARGET")
+    return (f"{kind:<16} {rate:8.0f} req/s   median {median:6.1f} ms   p99 {p99:6.1f} ms"
+            + tail)
 
 
 def main() -> None:
@@ -132,9 +141,10 @@ def main() -> None:
           "one uvicorn worker")
     print(report("GET /healthz", results["anchor"]) + "   (anchor)"
           + f"   server CPU {cpu['anchor'] * 1e3:4.2f} ms/req")
-    print(report("GET survey form", results["get"])
+    anchor = figures(results["anchor"])[0]
+    print(report("GET survey form", results["get"], anchor)
           + f"   server CPU {cpu['get'] * 1e3:4.2f} ms/req")
-    print(report("POST survey form", results["post"])
+    print(report("POST survey form", results["post"], anchor)
           + f"   server CPU {cpu['post'] * 1e3:4.2f} ms/req")
     print("load average (1, 5, 15 min) at the end: "
           + " ".join(f"{x:.2f}" for x in os.getloadavg()))
