@@ -18,7 +18,6 @@ from collections.abc import Callable
 from typing import Any
 
 from sqlalchemy import Engine
-from starlette.concurrency import run_in_threadpool
 
 from careops.db.engine import read_engine
 
@@ -29,21 +28,21 @@ def reads_never_wait(engine: Engine) -> bool:
 
 
 class PageViews:
-    """Decorates a `def` GET endpoint: inline on the loop when `inline`, else a worker thread.
+    """Decorates a `def` GET endpoint: inline on the loop when `inline`; else the endpoint is
+    left as it is (FastAPI runs a `def` in a worker thread).
 
     FastAPI reads the endpoint's parameters through `functools.wraps` (inspect.unwrap), so the
-    decorated view keeps its query and path parameters."""
+    inline view keeps its query and path parameters."""
 
     def __init__(self, inline: bool) -> None:
         self.inline = inline
 
     def __call__(self, view: Callable[..., Any]) -> Callable[..., Any]:
-        inline = self.inline
+        if not self.inline:
+            return view
 
         @functools.wraps(view)
         async def endpoint(*args: Any, **kwargs: Any) -> Any:
-            if inline:
-                return view(*args, **kwargs)
-            return await run_in_threadpool(view, *args, **kwargs)
+            return view(*args, **kwargs)
 
         return endpoint

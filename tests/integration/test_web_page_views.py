@@ -61,7 +61,9 @@ def test_a_staff_page_answers_while_a_writer_holds_the_sqlite_write_lock(
     answer: dict = {}
     viewer = threading.Thread(target=lambda: answer.update(page=site.client.get(site.path)))
     viewer.start()
-    viewer.join(60)  # a view waiting for the lock would wait the busy timeout (120 s)
+    # a view taking the write lock would wait out the busy timeout (120 s), then fail; one
+    # reading its snapshot answers at once (110 s: room for a loaded machine)
+    viewer.join(110)
     waited = viewer.is_alive()
     writer.rollback()
     viewer.join()

@@ -19,8 +19,8 @@ from careops.services.faults.queries import FaultView, analysis_dict, build_view
 
 
 @dataclass(frozen=True)
-class ProjectPeople:
-    """The project's people by role (recipients.ProjectPeople)."""
+class ProjectRoleIds:
+    """The project's people by role, as `recipients.ProjectPeople` reads them."""
 
     code: str
     sales_id: int | None
@@ -31,7 +31,7 @@ class ProjectPeople:
 @dataclass(frozen=True)
 class FaultPage:
     view: FaultView
-    project: ProjectPeople
+    project: ProjectRoleIds
 
 
 def read_fault_page(session: Session, fault_id: int) -> FaultPage | None:
@@ -42,7 +42,7 @@ def read_fault_page(session: Session, fault_id: int) -> FaultPage | None:
     view = build_view(r, r.project_code, r.project_name, r.customer_name, r.contact_name,
                       timeline(session, fault_id),
                       None if r.a_id is None else analysis_dict(r, "a_"))
-    return FaultPage(view, ProjectPeople(r.project_code, r.sales_id, r.manager_id,
+    return FaultPage(view, ProjectRoleIds(r.project_code, r.sales_id, r.manager_id,
                                          r.ts_contact_id))
 
 

@@ -18,11 +18,11 @@ from careops.db.models.weekly import WeeklyAway, WeeklyMeeting, WeeklySubmission
 from careops.db.uow import UnitOfWork
 from careops.errors import NotFound
 from careops.rules import weekly as rules
-from careops.rules.weekly import IsoWeek
+from careops.rules.weekly import IsoWeek, WeeklyInputError
 from careops.services.weekly.facts import WeekFacts, WeekWindow, week_facts
 from careops.services.weekly.meetings import WeeklyEnv, meeting_date
 from careops.services.weekly.steps import may_mark_away
-from careops.services.weekly.submissions import ts_person
+from careops.services.weekly.submissions import ts_problem
 
 
 @dataclass(frozen=True)
@@ -61,7 +61,7 @@ class PersonalWeek:
 _st, _mt, _sb = Staff.__table__, WeeklyMeeting.__table__, WeeklySubmission.__table__
 _aw = WeeklyAway.__table__
 _PERSON_WEEK = (
-    select(_st.c.code, _st.c.department, _st.c.role, _st.c.active, _mt.c.compiled_at,
+    select(_st.c.code, _st.c.name, _st.c.department, _st.c.role, _st.c.active, _mt.c.compiled_at,
            _sb.c.id.label("submission_id"), _sb.c.situation, _sb.c.feedback, _sb.c.problems,
            _sb.c.revision, _sb.c.submitted_at, _sb.c.late)
     .select_from(_st.outerjoin(_mt, _mt.c.week == bindparam("week"))
@@ -86,9 +86,9 @@ def personal_week(uow: UnitOfWork, env: WeeklyEnv, staff_id: int, week_text: str
         row = conn.execute(_PERSON_WEEK, {"staff_id": staff_id, "week": str(week)}).first()
         if row is None:
             raise NotFound(f"no staff member {staff_id}")
-        if not (row.department == Department.TS and row.active and row.code == row.code.strip()):
-            # what ts_person(code) would pass without a query; else its error, as before
-            ts_person(session, row.code)
+        problem = ts_problem(row)
+        if problem is not None:
+            raise WeeklyInputError(problem)
         current = None
         if row.submission_id is not None:
             current = CurrentSubmission(row.situation, row.feedback, row.problems, row.revision,

@@ -10,6 +10,7 @@ from __future__ import annotations
 import difflib
 from dataclasses import dataclass
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
@@ -23,6 +24,9 @@ from careops.rules import weekly as rules
 from careops.rules.weekly import IsoWeek, WeeklyInputError
 from careops.services.weekly.meetings import WeeklyEnv, ensure_meeting, meeting_date
 from careops.services.weekly.steps import queue_addendum
+
+if TYPE_CHECKING:
+    from sqlalchemy import Row
 
 CHANNELS = ("ui", "cli", "web")
 
@@ -61,14 +65,21 @@ def ts_person(session: Session, code: str) -> Staff:
         close = difflib.get_close_matches(code, codes, n=3, cutoff=0.5)
         hint = f"; did you mean {', '.join(close)}?" if close else ""
         raise NotFound(f"unknown staff code {code!r}{hint}")
-    if person.department != Department.TS:
-        raise WeeklyInputError(
-            f"{code} ({person.name}) is in {person.department.value}, not TS: the weekly "
-            "report is for TS staff"
-        )
-    if not person.active:
-        raise WeeklyInputError(f"{code} ({person.name}) is not an active staff member")
+    problem = ts_problem(person)
+    if problem is not None:
+        raise WeeklyInputError(problem)
     return person
+
+
+def ts_problem(person: Staff | Row) -> str | None:
+    """Why `person` (a Staff, or a row with its code, name, department and active) hands in no
+    weekly report; None for an active TS staff member."""
+    if person.department != Department.TS:
+        return (f"{person.code} ({person.name}) is in {person.department.value}, not TS: the "
+                "weekly report is for TS staff")
+    if not person.active:
+        return f"{person.code} ({person.name}) is not an active staff member"
+    return None
 
 
 def submit(uow: UnitOfWork, env: WeeklyEnv, data: SubmissionInput, now: datetime
