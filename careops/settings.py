@@ -109,7 +109,10 @@ class PrefectStackSettings(BaseModel):
     # PostgreSQL of its own under `home`/postgres (careops/stack/embedded_pg.py); false: SQLite.
     embedded_postgres: bool = True
     workers: int = Field(1, ge=0, le=32)  # process workers `careops stack up` starts
-    worker_limit: int = Field(0, ge=0)  # runs at once per worker (`--limit`); 0: no limit
+    # Runs at once per worker (`--limit`; 0: no limit). A burst of runs on a small machine: more
+    # flow-run processes than cores only take turns, and one starved for 90 s between two
+    # events is taken for dead by the heartbeat automation (careops/stack/automations.py).
+    worker_limit: int = Field(6, ge=0)
 
     # The Prefect API's basic-auth string ("user:password"): the stack's server requires it and
     # careops's clients send it. CAREOPS_PREFECT__AUTH_STRING, else PREFECT_API_AUTH_STRING.

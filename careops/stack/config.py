@@ -44,7 +44,7 @@ class StackConfig:
     demo: bool = True
     worker: bool = True
     workers: int = 1  # process workers on the pool when `worker` is on
-    worker_limit: int = 0  # runs at once per worker; 0: no limit
+    worker_limit: int = 6  # runs at once per worker; 0: no limit (settings.prefect)
     # PREFECT_API_DATABASE_CONNECTION_URL of the server (None: SQLite under prefect_home);
     # may hold a password: only in the server's environment, never in a repr or output
     prefect_database_url: str | None = field(default=None, repr=False)

@@ -57,7 +57,7 @@ def test_a_burst_of_runs_is_created_and_completed_without_a_server_error(
     wait_final(stack.api_url, result, FINAL_TIMEOUT, started)
     assert result.states == {"COMPLETED": BURST}, (
         f"final states after {result.finish_seconds:.0f} s (awaited: all {BURST} runs final "
-        f"within {FINAL_TIMEOUT:.0f} s): {result.states}"
+        f"within {FINAL_TIMEOUT:.0f} s): {result.states}; {result.not_completed}"
     )
     assert error_lines(server_log) == [], error_records(server_log)
     assert tracebacks(stack.output) == 0, stack.output

@@ -29,6 +29,7 @@ class BurstResult:
     create_seconds: float = 0.0
     states: dict[str, int] = field(default_factory=dict)  # final state name -> runs
     finish_seconds: float = 0.0  # from the burst until every run was final (or the bound)
+    not_completed: list[str] = field(default_factory=list)  # "<id> <STATE>: <its message>"
 
     @property
     def completed(self) -> int:
@@ -59,16 +60,17 @@ def create_burst(api_url: str, deployment: str, count: int) -> BurstResult:
     return with_client(api_url, burst)
 
 
-def final_states(api_url: str, ids: list[UUID]) -> dict[UUID, str | None]:
-    """Each run's state type once final, else None."""
+def final_states(api_url: str, ids: list[UUID]) -> dict[UUID, tuple[str, str] | None]:
+    """Each run's (state type, state message) once final, else None."""
     from prefect.client.schemas.filters import FlowRunFilter, FlowRunFilterId
 
-    async def read(client) -> dict[UUID, str | None]:  # noqa: ANN001 - PrefectClient
+    async def read(client) -> dict[UUID, tuple[str, str] | None]:  # noqa: ANN001
         runs = await client.read_flow_runs(
             flow_run_filter=FlowRunFilter(id=FlowRunFilterId(any_=ids)), limit=len(ids) + 1
         )
         return {
-            r.id: (r.state.type.value if r.state is not None and r.state.is_final() else None)
+            r.id: ((r.state.type.value, r.state.message or "")
+                   if r.state is not None and r.state.is_final() else None)
             for r in runs
         }
 
@@ -87,8 +89,10 @@ def wait_final(api_url: str, result: BurstResult, timeout: float, started: float
     result.finish_seconds = time.monotonic() - started
     result.states = {}
     for run_id in result.created:
-        name = states.get(run_id) or "NOT FINAL"
+        name, message = states.get(run_id) or ("NOT FINAL", "")
         result.states[name] = result.states.get(name, 0) + 1
+        if name != "COMPLETED":  # what the failure shows: why (Crashed by whom, exit code)
+            result.not_completed.append(f"{run_id} {name}: {message}")
 
 
 def _log_text(log: Path, offset: int) -> str:
